@@ -1,0 +1,362 @@
+"""Files of the scoring stage: Kaldi inputs in, tables / JSON / SegLST out.
+
+Inputs are checked with messages that name the file and line
+(:class:`~espnet_mtasr.utils.errors.MTASRInputError`); outputs are written atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from espnet_mtasr.metrics.tokens import tokenize, tokens_to_words
+from espnet_mtasr.metrics.wer import CorpusScore, GroupScore, check_text_format, extract_streams
+from espnet_mtasr.utils.errors import MTASRInputError
+from espnet_mtasr.utils.fileio import atomic_write
+
+__all__ = [
+    "ScoringInput",
+    "format_result_table",
+    "load_scoring_input",
+    "read_kaldi_lines",
+    "score_to_dir",
+    "seglst_from_streams",
+    "write_json",
+    "write_seglst",
+    "write_utt_errors",
+]
+
+PathLike = str | Path
+logger = logging.getLogger(__name__)
+
+
+def read_kaldi_lines(path: PathLike) -> list[tuple[int, str, str]]:
+    """Read a Kaldi ``<key> <value>`` file as ``(line number, key, value)``.
+
+    The value is the rest of the line after the first whitespace (``""`` if none).
+
+    Raises:
+        MTASRInputError: missing or non-UTF-8 file, blank line, or duplicate key.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise MTASRInputError("file not found", path=path, fix="check the path")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise MTASRInputError(
+            f"not UTF-8 ({e.reason} at byte {e.start})", path=path, fix="re-encode it as UTF-8"
+        ) from None
+    out = []
+    seen: dict[str, int] = {}
+    lines = text.split("\n")  # not splitlines(): it also splits on \x1c, \u2028, ...
+    if lines[-1] == "":
+        lines.pop()
+    for lineno, line in enumerate(lines, start=1):
+        parts = line.strip().split(maxsplit=1)
+        if not parts:
+            raise MTASRInputError(
+                "blank line", path=path, line=lineno, fix="every line must be '<utt> <value>'"
+            )
+        key = parts[0]
+        if key in seen:
+            raise MTASRInputError(
+                f"duplicate utterance id {key!r} (first on line {seen[key]})",
+                path=path,
+                line=lineno,
+                fix="keep one line per utterance",
+            )
+        seen[key] = lineno
+        out.append((lineno, key, parts[1] if len(parts) > 1 else ""))
+    return out
+
+
+@dataclass(frozen=True)
+class ScoringInput:
+    """Checked inputs of one scoring run.
+
+    Args:
+        refs: utterance id -> reference transcript (file order).
+        hyps: utterance id -> hypothesis transcript (ids all in ``refs``).
+        talkers: utterance id -> talker count, or None without ``utt2num_spk``.
+        missing_hyp: reference ids without a hypothesis line.
+        fewer_ref_streams: ids whose reference has fewer non-empty streams than talkers
+            (a talker without words); scored as given.
+    """
+
+    refs: dict[str, str]
+    hyps: dict[str, str]
+    talkers: dict[str, int] | None = None
+    missing_hyp: tuple[str, ...] = ()
+    fewer_ref_streams: tuple[str, ...] = field(default=())
+
+
+def load_scoring_input(
+    ref_path: PathLike,
+    hyp_path: PathLike,
+    utt2num_spk_path: PathLike | None = None,
+    text_format: str = "sot",
+) -> ScoringInput:
+    """Read and cross-check the reference, hypothesis and talker-count files.
+
+    Args:
+        ref_path: Kaldi ``text`` of the data dir (SOT or speaker-tagged).
+        hyp_path: Kaldi ``text`` written by decoding.
+        utt2num_spk_path: ``<utt> <talker count>`` for every reference utterance.
+        text_format: ``"sot"`` or ``"spk_tag"``.
+
+    Raises:
+        MTASRInputError: a hypothesis id not in the reference (names the hypothesis file
+            and line), talker counts missing, not integers or not matching the reference
+            ids, a reference with more streams than talkers, or a malformed speaker-tagged
+            reference.
+    """
+    check_text_format(text_format)
+    refs: dict[str, str] = {}
+    ref_lines: dict[str, int] = {}
+    for lineno, utt, text in read_kaldi_lines(ref_path):
+        if text_format == "spk_tag":
+            try:
+                extract_streams(text, text_format, strict=True)
+            except ValueError as e:
+                raise MTASRInputError(
+                    str(e), path=ref_path, line=lineno, fix="fix the speaker tags"
+                ) from None
+        refs[utt] = text
+        ref_lines[utt] = lineno
+    if not refs:
+        raise MTASRInputError("no utterances", path=ref_path, fix="score a non-empty data dir")
+
+    hyps: dict[str, str] = {}
+    for lineno, utt, text in read_kaldi_lines(hyp_path):
+        if utt not in refs:
+            raise MTASRInputError(
+                f"utterance {utt!r} is not in the reference {ref_path}",
+                path=hyp_path,
+                line=lineno,
+                fix="score the hypothesis against the text of the data dir it was decoded from",
+            )
+        hyps[utt] = text
+    missing = tuple(u for u in refs if u not in hyps)
+
+    talkers: dict[str, int] | None = None
+    fewer: list[str] = []
+    if utt2num_spk_path is not None:
+        talkers = {}
+        for lineno, utt, value in read_kaldi_lines(utt2num_spk_path):
+            if utt not in refs:
+                raise MTASRInputError(
+                    f"utterance {utt!r} is not in the reference {ref_path}",
+                    path=utt2num_spk_path,
+                    line=lineno,
+                    fix="use the utt2num_spk of the same data dir",
+                )
+            try:
+                count = int(value)
+            except ValueError:
+                count = -1
+            if count < 0:
+                raise MTASRInputError(
+                    f"talker count {value!r} of {utt!r} is not a non-negative integer",
+                    path=utt2num_spk_path,
+                    line=lineno,
+                    fix="write '<utt> <talker count>'",
+                )
+            talkers[utt] = count
+        lacking = [u for u in refs if u not in talkers]
+        if lacking:
+            raise MTASRInputError(
+                f"no talker count for {len(lacking)} reference utterance(s), e.g. {lacking[0]!r}",
+                path=utt2num_spk_path,
+                fix="use the utt2num_spk of the same data dir",
+            )
+        for utt, text in refs.items():
+            n = len(extract_streams(text, text_format, strict=True))
+            if n > talkers[utt]:
+                raise MTASRInputError(
+                    f"{n} talker streams but utt2num_spk says {talkers[utt]}",
+                    path=ref_path,
+                    line=ref_lines[utt],
+                    fix=f"check {utt2num_spk_path} and this line",
+                )
+            if n < talkers[utt]:
+                fewer.append(utt)
+    return ScoringInput(refs, hyps, talkers, missing, tuple(fewer))
+
+
+def seglst_from_streams(
+    streams: Mapping[str, Sequence[str]], mode: str = "word"
+) -> list[dict[str, Any]]:
+    """meeteval SegLST segments: one per stream (``speaker`` = stream index).
+
+    An utterance without streams gets one empty segment so that its session exists. In
+    ``char`` mode ``words`` are the space-separated characters (so ``meeteval-wer cpwer``
+    gives cpCER).
+
+    >>> for seg in seglst_from_streams({"u1": ["a b", "c"], "u2": []}):
+    ...     print(seg)
+    {'session_id': 'u1', 'speaker': 0, 'words': 'a b'}
+    {'session_id': 'u1', 'speaker': 1, 'words': 'c'}
+    {'session_id': 'u2', 'speaker': 0, 'words': ''}
+    """
+    out = []
+    for utt, utt_streams in streams.items():
+        for k, stream in enumerate(utt_streams or [""]):
+            words = tokens_to_words(tokenize(stream, mode))
+            out.append({"session_id": utt, "speaker": k, "words": words})
+    return out
+
+
+def write_json(path: PathLike, obj: Any) -> None:
+    """Write ``obj`` as UTF-8 JSON (2-space indent), atomically."""
+    with atomic_write(path) as f:
+        json.dump(obj, f, ensure_ascii=False, indent=2)
+        f.write("\n")
+
+
+def write_seglst(
+    path: PathLike, texts: Mapping[str, str], text_format: str = "sot", mode: str = "word"
+) -> None:
+    """Write transcripts as a meeteval SegLST JSON file (see :func:`seglst_from_streams`).
+
+    Streams are parsed leniently (as hypotheses); pass checked references.
+    """
+    streams = {utt: extract_streams(t, text_format, strict=False) for utt, t in texts.items()}
+    write_json(path, seglst_from_streams(streams, mode))
+
+
+def write_utt_errors(path: PathLike, score: CorpusScore) -> None:
+    """Per-utterance table: cpWER errors, reference length, SOT errors and the hypothesis.
+
+    Columns (space separated; the hypothesis is the rest of the line)::
+
+        utt talkers cp_errors ref_len hyp_streams sot_errors sot_ref_len hyp
+    """
+    with atomic_write(path) as f:
+        f.write("# utt talkers cp_errors ref_len hyp_streams sot_errors sot_ref_len hyp\n")
+        for s in score.utts:
+            f.write(
+                f"{s.utt_id} {s.talkers} {s.cp.errors} {s.cp.length} {s.num_hyp_streams} "
+                f"{s.sot.errors} {s.sot.length} {s.hyp}".rstrip()
+                + "\n"
+            )
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{100 * x:.2f}"
+
+
+def _row(label: str, g: GroupScore) -> str:
+    cp, sot = g.cp, g.sot
+    cells = [
+        label,
+        str(g.num_utts),
+        str(cp.length),
+        _pct(sot.rate),
+        f"{sot.substitutions}/{sot.deletions}/{sot.insertions}",
+        _pct(cp.rate),
+        f"{cp.substitutions}/{cp.deletions}/{cp.insertions}",
+        _pct(g.count_accuracy),
+        f"{g.count_over}/{g.count_under}",
+    ]
+    return "|" + "|".join(cells) + "|"
+
+
+def format_result_table(score: CorpusScore, title: str = "") -> str:
+    """Human-readable (Markdown) table of a :class:`CorpusScore`, rates in percent.
+
+    One row per talker count and ``all``; ``sub/del/ins`` are counts;
+    ``over/under`` count utterances with too many / too few hypothesis streams.
+    """
+    unit = "chars" if score.mode == "char" else "words"
+    er = "CER" if score.mode == "char" else "WER"
+    lines = []
+    if title:
+        lines.append(f"# {title}")
+    if score.missing_hyp:
+        lines.append(
+            f"# {len(score.missing_hyp)} of {score.overall.num_utts} reference utterances "
+            f"had no hypothesis (scored as empty)"
+        )
+    lines += [
+        f"|talkers|#utts|#ref {unit}|SOT {er}|SOT sub/del/ins|cp{er}|cp sub/del/ins"
+        "|count acc|over/under|",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    lines += [_row(str(g.talkers), g) for g in score.by_talkers]
+    lines.append(_row("all", score.overall))
+    return "\n".join(lines) + "\n"
+
+
+def score_to_dir(
+    ref_path: PathLike,
+    hyp_path: PathLike,
+    out_dir: PathLike,
+    utt2num_spk_path: PathLike | None = None,
+    mode: str = "word",
+    text_format: str = "sot",
+    set_name: str = "",
+) -> CorpusScore:
+    """Score a hypothesis file and write the reports into ``out_dir``.
+
+    Writes ``result.txt`` (table), ``result.json`` (summary; rates as fractions),
+    ``utt_errors.txt`` (per utterance), and ``ref.seglst.json`` / ``hyp.seglst.json``
+    for ``meeteval-wer cpwer -r ref.seglst.json -h hyp.seglst.json`` (same numbers).
+    Missing hypotheses are scored as empty and logged as a warning with their count.
+
+    Raises:
+        MTASRInputError: see :func:`load_scoring_input`.
+    """
+    from espnet_mtasr.metrics.wer import score_corpus
+
+    inp = load_scoring_input(ref_path, hyp_path, utt2num_spk_path, text_format)
+    n_refs = len(inp.refs)
+    if inp.missing_hyp:
+        logger.warning(
+            "%d of %d reference utterances have no hypothesis in %s; scored as empty (e.g. %s)",
+            len(inp.missing_hyp),
+            n_refs,
+            hyp_path,
+            inp.missing_hyp[0],
+        )
+    if inp.fewer_ref_streams:
+        logger.warning(
+            "%d of %d references in %s have fewer non-empty streams than their talker "
+            "count in %s (e.g. %s); count accuracy uses the talker count",
+            len(inp.fewer_ref_streams),
+            n_refs,
+            ref_path,
+            utt2num_spk_path,
+            inp.fewer_ref_streams[0],
+        )
+    score = score_corpus(inp.refs, inp.hyps, inp.talkers, mode, text_format)
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    er = "CER" if mode == "char" else "WER"
+    title = f"SOT {er} and cp{er} of {set_name or ref_path}: {hyp_path} against {ref_path}"
+    meeteval_cmd = (
+        f"meeteval-wer cpwer -r {out_dir / 'ref.seglst.json'} -h {out_dir / 'hyp.seglst.json'}"
+    )
+    with atomic_write(out_dir / "result.txt") as f:
+        f.write(format_result_table(score, title))
+        f.write(f"# cp{er} check with meeteval: {meeteval_cmd}\n")
+    write_json(
+        out_dir / "result.json",
+        {
+            "set": set_name,
+            "ref": str(ref_path),
+            "hyp": str(hyp_path),
+            "utt2num_spk": None if utt2num_spk_path is None else str(utt2num_spk_path),
+            **score.to_dict(),
+        },
+    )
+    write_utt_errors(out_dir / "utt_errors.txt", score)
+    hyps = {utt: inp.hyps.get(utt, "") for utt in inp.refs}
+    write_seglst(out_dir / "ref.seglst.json", inp.refs, text_format, mode)
+    write_seglst(out_dir / "hyp.seglst.json", hyps, text_format, mode)
+    return score

@@ -1,0 +1,635 @@
+"""MTASRTask: ESPnet's ASR task extended with the multi-talker model families.
+
+Built the way ESPnet's ``SLUTask`` extends ``ASRTask``: the task has its OWN
+:class:`~espnet2.train.class_choices.ClassChoices` registries (one per module kind), each
+holding a copy of ESPnet's stock classes plus the plugin's, so nothing in ESPnet's
+module-global registries is changed. Two new kinds are added:
+
+- ``--separator`` / ``--separator_conf``  (:class:`AbsSeparator`, optional)
+- ``--serialized_ctc`` / ``--serialized_ctc_conf``  (:class:`AbsSerializedCTC`, optional)
+
+Model families are the ``--model`` choices (``espnet`` = ESPnet's ``ESPnetASRModel``, the
+SOT attention encoder-decoder baseline trained on ``<sc>``-joined text). Adding a family is
+one line in :data:`model_choices`: :meth:`MTASRTask.build_model` builds every configured
+part and hands the model class the parts its constructor names (``frontend``, ``specaug``,
+``normalize``, ``preencoder``, ``encoder``, ``postencoder``, ``decoder``, ``ctc``,
+``joint_network``, ``separator``, ``serialized_ctc``, plus ``vocab_size`` and
+``token_list``) and ``**model_conf``. A part that is configured but not taken by the model,
+or taken without a ``None`` default but not configured, is an error naming the option.
+
+Training, collect-stats and inference all go through ESPnet's ``AbsTask`` machinery
+(``MTASRTask.main``, ``build_model_from_file``), so a packed model (``espnet2.bin.pack``)
+rebuilds with the plugin's classes when loaded through this task.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import logging
+import typing
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type
+
+import numpy as np
+import torch
+from espnet2.asr.ctc import CTC
+from espnet2.asr.decoder.abs_decoder import AbsDecoder
+from espnet2.asr.encoder.abs_encoder import AbsEncoder
+from espnet2.asr.espnet_model import ESPnetASRModel
+from espnet2.asr.frontend.abs_frontend import AbsFrontend
+from espnet2.asr.postencoder.abs_postencoder import AbsPostEncoder
+from espnet2.asr.preencoder.abs_preencoder import AbsPreEncoder
+from espnet2.asr.specaug.abs_specaug import AbsSpecAug
+from espnet2.asr_transducer.joint_network import JointNetwork
+from espnet2.layers.abs_normalize import AbsNormalize
+from espnet2.tasks import asr as espnet_asr
+from espnet2.tasks.asr import ASRTask
+from espnet2.torch_utils.initialize import initialize
+from espnet2.train.abs_espnet_model import AbsESPnetModel
+from espnet2.train.class_choices import ClassChoices
+from espnet2.train.preprocessor import AbsPreprocessor
+from espnet2.train.trainer import Trainer
+from typeguard import typechecked
+
+from espnet_mtasr.asr.ctc.abs_serialized_ctc import AbsSerializedCTC
+from espnet_mtasr.asr.separator.abs_separator import AbsSeparator
+from espnet_mtasr.utils.errors import MTASRInputError
+
+# Tokens ESPnet itself treats specially; every other ``<...>`` token of a token list
+# (``<sc>``, speaker tags) must reach the model as ONE token.
+ESPNET_SPECIAL_TOKENS = frozenset(
+    {"<blank>", "<unk>", "<sos/eos>", "<sos>", "<eos>", "<space>", "<pad>", "<mask>"}
+)
+
+MAX_TALKERS = 4
+"""Per-talker references ``text_spk1..text_spk{MAX_TALKERS}`` are optional data names."""
+
+
+class MTASRClassChoices(ClassChoices):
+    """ESPnet's :class:`ClassChoices` with a clearer error for an unknown name.
+
+    Unlike ESPnet's (202511), ``get_class`` also maps the YAML strings ``none``/``null``/
+    ``nil`` of an optional kind to ``None`` (ESPnet only does so on the command line),
+    looks names up case-insensitively, and raises :class:`MTASRInputError` (a
+    ``ValueError``) naming the option and listing the valid choices.
+    """
+
+    def get_class(self, name: Optional[str]) -> Optional[type]:
+        if name is None:
+            return None
+        key = name.lower()
+        if self.optional and key in ("none", "null", "nil"):
+            return None
+        if key in self.classes:
+            return self.classes[key]
+        valid = [c if c is not None else "none" for c in self.choices()]
+        registered = "" if self.classes else f" (no {self.name} class is registered yet)"
+        raise MTASRInputError(
+            f"unknown --{self.name} {name!r}{registered}; valid choices: {', '.join(valid)}",
+            fix=f"set `{self.name}:` in the training YAML to one of them",
+        )
+
+
+def _stock(espnet_choices: ClassChoices, **plugin: Type) -> Dict[str, Type]:
+    """A copy of ESPnet's classes of one kind, plus the plugin's (which may not clash)."""
+    classes = dict(espnet_choices.classes)
+    clash = sorted(set(classes) & set(plugin))
+    if clash:
+        raise ValueError(f"plugin {espnet_choices.name} names {clash} shadow ESPnet's")
+    classes.update(plugin)
+    return classes
+
+
+frontend_choices = MTASRClassChoices(
+    "frontend",
+    classes=_stock(espnet_asr.frontend_choices),
+    type_check=AbsFrontend,
+    default="default",
+)
+specaug_choices = MTASRClassChoices(
+    "specaug",
+    classes=_stock(espnet_asr.specaug_choices),
+    type_check=AbsSpecAug,
+    default=None,
+    optional=True,
+)
+normalize_choices = MTASRClassChoices(
+    "normalize",
+    classes=_stock(espnet_asr.normalize_choices),
+    type_check=AbsNormalize,
+    default="utterance_mvn",
+    optional=True,
+)
+model_choices = MTASRClassChoices(
+    "model",
+    classes=dict(
+        # One line per model family (see DESIGN.md, "Model families").
+        espnet=ESPnetASRModel,  # SOT attention encoder-decoder (ESPnet baseline)
+    ),
+    type_check=AbsESPnetModel,
+    default="espnet",
+)
+preencoder_choices = MTASRClassChoices(
+    "preencoder",
+    classes=_stock(espnet_asr.preencoder_choices),
+    type_check=AbsPreEncoder,
+    default=None,
+    optional=True,
+)
+encoder_choices = MTASRClassChoices(
+    "encoder",
+    classes=_stock(espnet_asr.encoder_choices),
+    type_check=AbsEncoder,
+    default="rnn",
+)
+postencoder_choices = MTASRClassChoices(
+    "postencoder",
+    classes=_stock(espnet_asr.postencoder_choices),
+    type_check=AbsPostEncoder,
+    default=None,
+    optional=True,
+)
+decoder_choices = MTASRClassChoices(
+    "decoder",
+    classes=_stock(espnet_asr.decoder_choices),
+    type_check=AbsDecoder,
+    default=None,
+    optional=True,
+)
+separator_choices = MTASRClassChoices(
+    "separator",
+    classes=dict(),
+    type_check=AbsSeparator,
+    default=None,
+    optional=True,
+)
+serialized_ctc_choices = MTASRClassChoices(
+    "serialized_ctc",
+    classes=dict(),
+    type_check=AbsSerializedCTC,
+    default=None,
+    optional=True,
+)
+preprocessor_choices = MTASRClassChoices(
+    "preprocessor",
+    classes=_stock(espnet_asr.preprocessor_choices),
+    type_check=AbsPreprocessor,
+    default="default",
+)
+
+# The options under which each model part is configured (for error messages).
+_PART_OPTIONS = {
+    "frontend": "--frontend",
+    "specaug": "--specaug",
+    "normalize": "--normalize",
+    "preencoder": "--preencoder",
+    "encoder": "--encoder",
+    "postencoder": "--postencoder",
+    "decoder": "--decoder",
+    "ctc": "--ctc_conf",
+    "joint_network": "--decoder transducer",
+    "separator": "--separator",
+    "serialized_ctc": "--serialized_ctc",
+}
+
+
+def read_token_list(token_list: Any) -> List[str]:
+    """Return the tokens of ``--token_list``: a file (one token a line) or a list."""
+    if isinstance(token_list, (str, Path)):
+        path = Path(token_list)
+        if not path.is_file():
+            raise MTASRInputError(
+                "--token_list file not found", path=path, fix="run the token-list stage (5)"
+            )
+        with path.open(encoding="utf-8") as f:
+            return [line.rstrip() for line in f]
+    if isinstance(token_list, (tuple, list)):
+        return list(token_list)
+    raise MTASRInputError(
+        f"--token_list must be a file or a list of tokens, not {type(token_list).__name__}"
+    )
+
+
+def bracket_tokens(token_list: Sequence[str]) -> List[str]:
+    """The ``<...>`` tokens of a token list that ESPnet does not handle itself (``<sc>``)."""
+    return [
+        t
+        for t in token_list
+        if len(t) > 2 and t[0] == "<" and t[-1] == ">" and t not in ESPNET_SPECIAL_TOKENS
+    ]
+
+
+def check_symbols_kept_whole(
+    token_type: Optional[str],
+    token_list: Sequence[str],
+    non_linguistic_symbols: Optional[str] = None,
+    bpemodel: Optional[str] = None,
+    nonsplit_symbols: Sequence[str] = (),
+) -> None:
+    """Check that ESPnet's tokenizer keeps every ``<...>`` token (``<sc>``) whole.
+
+    ESPnet's char tokenizer splits ``<sc>`` into ``<``, ``s``, ``c``, ``>`` unless it is
+    listed in ``--non_linguistic_symbols`` (and only *warns* when that file is missing);
+    its sentencepiece tokenizer keeps it whole only if it is a user-defined symbol of
+    ``--bpemodel``. Either mistake would silently train on ``<unk>`` instead of ``<sc>``.
+
+    Raises:
+        MTASRInputError: naming the option to fix.
+    """
+    wanted = bracket_tokens(token_list)
+    if not wanted or token_type not in ("char", "bpe"):
+        return
+    if token_type == "char":
+        known = {s.split(":")[0] for s in nonsplit_symbols}
+        if non_linguistic_symbols is not None:
+            path = Path(non_linguistic_symbols)
+            if not path.is_file():
+                raise MTASRInputError(
+                    "--non_linguistic_symbols file not found",
+                    path=path,
+                    fix="run the token-list stage (5), which writes nlsyms.txt",
+                )
+            with path.open(encoding="utf-8") as f:
+                known |= {line.rstrip() for line in f if line.strip()}
+        missing = [t for t in wanted if t not in known]
+        if missing:
+            where = non_linguistic_symbols or "(none given)"
+            raise MTASRInputError(
+                f"token list has {missing}, but --non_linguistic_symbols {where} does not "
+                "list them: the char tokenizer would split them into characters",
+                fix="pass --non_linguistic_symbols <token_list_dir>/nlsyms.txt",
+            )
+    else:
+        if bpemodel is None:
+            raise MTASRInputError(
+                "--token_type bpe needs --bpemodel", fix="pass --bpemodel <dir>/bpe.model"
+            )
+        if not Path(bpemodel).is_file():
+            raise MTASRInputError(
+                "--bpemodel file not found", path=bpemodel, fix="run stage 5"
+            )
+        import sentencepiece as spm
+
+        sp = spm.SentencePieceProcessor()
+        sp.load(str(bpemodel))
+        split = [t for t in wanted if t not in sp.EncodeAsPieces(f"a {t} a")]
+        if split:
+            raise MTASRInputError(
+                f"sentencepiece model splits {split}",
+                path=bpemodel,
+                fix="retrain it with them as user_defined_symbols "
+                "(espnet_mtasr.bin.make_token_list --symbols)",
+            )
+
+
+def _accepts(
+    model_class: Type, names: Sequence[str]
+) -> Tuple[Dict[str, bool], Dict[str, bool]]:
+    """For each part name: is it a constructor parameter, and may it be ``None``?"""
+    params = inspect.signature(model_class.__init__).parameters
+    var_kw = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    try:
+        hints = typing.get_type_hints(model_class.__init__)
+    except Exception:  # unresolvable annotations: trust the constructor's own checks
+        hints = {}
+    accepted, nullable = {}, {}
+    for name in names:
+        accepted[name] = name in params or var_kw
+        param = params.get(name)
+        if param is None or param.default is not inspect.Parameter.empty:
+            nullable[name] = True
+            continue
+        hint = hints.get(name, Any)
+        nullable[name] = hint is Any or type(None) in typing.get_args(hint)
+    return accepted, nullable
+
+
+def _build_part(
+    choices: ClassChoices, name: Optional[str], conf: Dict[str, Any], **injected: Any
+) -> Optional[torch.nn.Module]:
+    """Build one part: ``choices[name](**injected, **conf)``; ``None`` if not configured.
+
+    ``injected`` are the sizes ``build_model`` derives (``input_size``, ``vocab_size``, ...):
+    a ``<kind>_conf`` that sets one of them is an error.
+    """
+    part_class = choices.get_class(name)
+    if part_class is None:
+        return None
+    clash = sorted(set(injected) & set(conf or {}))
+    if clash:
+        raise MTASRInputError(
+            f"--{choices.name}_conf sets {clash}, which build_model derives from the "
+            "other parts",
+            fix=f"remove {clash} from {choices.name}_conf",
+        )
+    return part_class(**injected, **(conf or {}))
+
+
+class MTASRTask(ASRTask):
+    """ESPnet ASR task for multi-talker ASR: SOT-AED and the LLM-based families."""
+
+    num_optimizers: int = 1
+
+    class_choices_list = [
+        # --frontend and --frontend_conf
+        frontend_choices,
+        # --specaug and --specaug_conf
+        specaug_choices,
+        # --normalize and --normalize_conf
+        normalize_choices,
+        # --model and --model_conf
+        model_choices,
+        # --preencoder and --preencoder_conf
+        preencoder_choices,
+        # --encoder and --encoder_conf
+        encoder_choices,
+        # --postencoder and --postencoder_conf
+        postencoder_choices,
+        # --decoder and --decoder_conf
+        decoder_choices,
+        # --separator and --separator_conf
+        separator_choices,
+        # --serialized_ctc and --serialized_ctc_conf
+        serialized_ctc_choices,
+        # --preprocessor and --preprocessor_conf
+        preprocessor_choices,
+    ]
+
+    trainer = Trainer
+
+    @classmethod
+    def add_task_arguments(cls, parser: argparse.ArgumentParser):
+        """ESPnet's ASR task options; ``--<kind>``/``--<kind>_conf`` from our registries.
+
+        ``ASRTask.add_task_arguments`` adds the choice options from
+        ``cls.class_choices_list``, i.e. from this task's registries, so ``--separator``
+        and ``--serialized_ctc`` appear next to ESPnet's kinds.
+        """
+        super().add_task_arguments(parser)
+
+    @classmethod
+    @typechecked
+    def build_preprocess_fn(
+        cls, args: argparse.Namespace, train: bool
+    ) -> Optional[Callable[[str, Dict[str, np.ndarray]], Dict[str, np.ndarray]]]:
+        """ESPnet's preprocessor (from this task's registry), after checking ``<sc>``.
+
+        The arguments are those of ``ASRTask.build_preprocess_fn``; in addition every
+        ``<...>`` token of the token list must survive tokenization whole
+        (:func:`check_symbols_kept_whole`).
+        """
+        if not args.use_preprocessor:
+            return None
+        if getattr(args, "preprocessor", None) is None:
+            args.preprocessor = "default"
+            args.preprocessor_conf = dict()
+        preprocessor_conf = dict(getattr(args, "preprocessor_conf", None) or {})
+        if args.token_type is not None and args.token_list is not None:
+            nonsplit = preprocessor_conf.get("nonsplit_symbol") or []
+            nonsplit = list(nonsplit) + list(
+                preprocessor_conf.get("speaker_change_symbol") or []
+            )
+            check_symbols_kept_whole(
+                args.token_type,
+                read_token_list(args.token_list),
+                non_linguistic_symbols=getattr(args, "non_linguistic_symbols", None),
+                bpemodel=args.bpemodel,
+                nonsplit_symbols=nonsplit,
+            )
+        preprocessor_class = preprocessor_choices.get_class(args.preprocessor)
+        return preprocessor_class(
+            train=train,
+            token_type=args.token_type,
+            token_list=args.token_list,
+            bpemodel=args.bpemodel,
+            non_linguistic_symbols=getattr(args, "non_linguistic_symbols", None),
+            text_cleaner=getattr(args, "cleaner", None),
+            g2p_type=getattr(args, "g2p", None),
+            rir_scp=getattr(args, "rir_scp", None),
+            rir_apply_prob=getattr(args, "rir_apply_prob", 1.0),
+            noise_scp=getattr(args, "noise_scp", None),
+            noise_apply_prob=getattr(args, "noise_apply_prob", 1.0),
+            noise_db_range=getattr(args, "noise_db_range", "13_15"),
+            short_noise_thres=getattr(args, "short_noise_thres", 0.5),
+            speech_volume_normalize=getattr(args, "speech_volume_normalize", None),
+            aux_task_names=getattr(args, "aux_ctc_tasks", None),
+            use_lang_prompt=getattr(args, "use_lang_prompt", False),
+            use_nlp_prompt=getattr(args, "use_nlp_prompt", False),
+            **preprocessor_conf,
+        )
+
+    @classmethod
+    def required_data_names(
+        cls, train: bool = True, inference: bool = False
+    ) -> Tuple[str, ...]:
+        """``speech`` and the SOT ``text`` in training; ``speech`` alone in inference."""
+        return ("speech",) if inference else ("speech", "text")
+
+    @classmethod
+    def optional_data_names(
+        cls, train: bool = True, inference: bool = False
+    ) -> Tuple[str, ...]:
+        """Per-talker references in start-time order: ``text_spk1..text_spk4``."""
+        return tuple(f"text_spk{n}" for n in range(1, MAX_TALKERS + 1))
+
+    @classmethod
+    @typechecked
+    def build_model(cls, args: argparse.Namespace) -> AbsESPnetModel:
+        """Build the ``--model`` family from the configured parts.
+
+        Steps mirror ``ASRTask.build_model``; sizes flow from each part to the next:
+        frontend ``D_feat`` -> (preencoder) -> encoder ``D_enc`` -> (postencoder) ->
+        decoder / CTC / separator ``(B, S, T', D')`` -> serialized CTC.
+
+        Args:
+            args: the training config (YAML keys = options). ``args.token_list`` is
+                replaced by the list itself so the saved config is portable.
+
+        Returns:
+            The model; its constructor receives the parts it names (see module doc).
+        """
+        # 0. Token list and model family
+        token_list = read_token_list(args.token_list)
+        args.token_list = list(token_list)
+        model_conf = dict(getattr(args, "model_conf", None) or {})
+        # Multi-blank transducer: big blanks go just before the standard blank
+        durations = model_conf.get("transducer_multi_blank_durations")
+        if durations:
+            blank_idx = token_list.index(model_conf.get("sym_blank", "<blank>"))
+            for dur in durations:
+                if f"<blank{dur}>" not in token_list:  # already there in inference
+                    token_list.insert(blank_idx, f"<blank{dur}>")
+            args.token_list = list(token_list)
+        vocab_size = len(token_list)
+        logging.info(f"Vocabulary size: {vocab_size}")
+
+        model_name = getattr(args, "model", None) or "espnet"
+        model_class = model_choices.get_class(model_name)
+        part_names = list(_PART_OPTIONS)
+        accepted, nullable = _accepts(model_class, part_names)
+
+        # 1. Frontend: (B, samples) -> (B, T, D_feat)
+        if args.input_size is None:
+            frontend = _build_part(frontend_choices, args.frontend, args.frontend_conf)
+            if frontend is None:
+                raise MTASRInputError(
+                    "--frontend none needs the feature size",
+                    fix="set --input_size (features from the data loader) or a --frontend",
+                )
+            input_size = frontend.output_size()
+        else:  # features come from the data loader
+            args.frontend = None
+            args.frontend_conf = {}
+            frontend = None
+            input_size = args.input_size
+
+        # 2. Data augmentation on (B, T, D_feat)
+        specaug = _build_part(specaug_choices, args.specaug, args.specaug_conf)
+
+        # 3. Normalization. Not in collect-stats mode: that mode computes its statistics
+        #    from the frontend output alone (GlobalMVN would need the very file it makes).
+        if getattr(args, "collect_stats", False):
+            normalize = None
+        else:
+            normalize = _build_part(normalize_choices, args.normalize, args.normalize_conf)
+
+        # 4. Pre-encoder: (B, T, D_feat) -> (B, T, D_pre)
+        preencoder = _build_part(
+            preencoder_choices,
+            getattr(args, "preencoder", None),
+            getattr(args, "preencoder_conf", {}),
+        )
+        if preencoder is not None:
+            input_size = preencoder.output_size()
+
+        # 5. Encoder: (B, T, D_pre) -> (B, T_enc, D_enc)
+        encoder = _build_part(
+            encoder_choices,
+            getattr(args, "encoder", None),
+            getattr(args, "encoder_conf", {}),
+            input_size=input_size,
+        )
+        encoder_output_size = input_size if encoder is None else encoder.output_size()
+
+        # 6. Post-encoder: (B, T_enc, D_enc) -> (B, T_enc', D_enc')
+        postencoder = _build_part(
+            postencoder_choices,
+            getattr(args, "postencoder", None),
+            getattr(args, "postencoder_conf", {}),
+            input_size=encoder_output_size,
+        )
+        if postencoder is not None:
+            encoder_output_size = postencoder.output_size()
+
+        # 7. Decoder (+ joint network of a transducer)
+        decoder_name = getattr(args, "decoder", None)
+        joint_network = None
+        if decoder_choices.get_class(decoder_name) is None:
+            decoder = None
+        elif decoder_name == "transducer":
+            decoder = decoder_choices.get_class(decoder_name)(
+                vocab_size, embed_pad=0, **args.decoder_conf
+            )
+            joint_network = JointNetwork(
+                vocab_size,
+                encoder.output_size(),
+                decoder.dunits,
+                **(getattr(args, "joint_net_conf", None) or {}),
+            )
+        else:
+            decoder = _build_part(
+                decoder_choices,
+                decoder_name,
+                args.decoder_conf,
+                vocab_size=vocab_size,
+                encoder_output_size=encoder_output_size,
+            )
+
+        # 8. CTC on the encoder output: (B, T_enc, D_enc) -> (B, T_enc, V)
+        ctc = None
+        if accepted["ctc"]:
+            ctc = CTC(
+                odim=vocab_size,
+                encoder_output_size=encoder_output_size,
+                **(getattr(args, "ctc_conf", None) or {}),
+            )
+
+        # 9. Separator: (B, T_enc, D_enc) -> (B, S, T', D')
+        separator = _build_part(
+            separator_choices,
+            getattr(args, "separator", None),
+            getattr(args, "separator_conf", {}),
+            input_size=encoder_output_size,
+        )
+
+        # 10. Serialized CTC: one branch per stream, (B, S, T', D') -> (B, S, T', V)
+        serialized_ctc_name = getattr(args, "serialized_ctc", None)
+        serialized_ctc = None
+        if serialized_ctc_choices.get_class(serialized_ctc_name) is not None:
+            if separator is None:
+                raise MTASRInputError(
+                    f"--serialized_ctc {serialized_ctc_name} needs talker streams",
+                    fix="also set --separator",
+                )
+            serialized_ctc = _build_part(
+                serialized_ctc_choices,
+                serialized_ctc_name,
+                getattr(args, "serialized_ctc_conf", {}),
+                odim=vocab_size,
+                encoder_output_size=separator.output_size(),
+                num_streams=separator.num_streams,
+            )
+
+        # 11. Model: hand it the parts its constructor names
+        parts = dict(
+            frontend=frontend,
+            specaug=specaug,
+            normalize=normalize,
+            preencoder=preencoder,
+            encoder=encoder,
+            postencoder=postencoder,
+            decoder=decoder,
+            ctc=ctc,
+            joint_network=joint_network,
+            separator=separator,
+            serialized_ctc=serialized_ctc,
+        )
+        kwargs: Dict[str, Any] = {}
+        for name, part in parts.items():
+            option = _PART_OPTIONS[name]
+            if not accepted[name]:
+                if part is not None:
+                    raise MTASRInputError(
+                        f"--model {model_name} does not use a {name}, but {option} is set",
+                        fix=f"remove {option} from the training config",
+                    )
+                continue
+            if part is None and not nullable[name]:
+                raise MTASRInputError(
+                    f"--model {model_name} needs a {name}",
+                    fix=f"set {option} in the training config",
+                )
+            kwargs[name] = part
+        for name, value in (("vocab_size", vocab_size), ("token_list", token_list)):
+            if name in inspect.signature(model_class.__init__).parameters:
+                kwargs[name] = value
+        clash = sorted(set(kwargs) & set(model_conf))
+        if clash:
+            raise MTASRInputError(
+                f"--model_conf sets {clash}, which build_model derives",
+                fix=f"remove {clash} from model_conf",
+            )
+        model = model_class(**kwargs, **model_conf)
+
+        # 12. Initialize. ESPnet's initialize() re-loads pretrained weights of the fixed
+        #     slots (frontend, encoder, postencoder, decoder) only: do the others too.
+        if args.init is not None:
+            initialize(model, args.init)
+            for name, child in model.named_children():
+                if name in ("frontend", "encoder", "postencoder", "decoder"):
+                    continue
+                reload = getattr(child, "reload_pretrained_parameters", None)
+                if callable(reload):
+                    reload()
+        return model

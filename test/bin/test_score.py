@@ -1,0 +1,176 @@
+"""espnet_mtasr.bin.score and update_results: files, messages, meeteval CLI agreement."""
+
+import json
+import logging
+import subprocess
+import sys
+
+import pytest
+
+from espnet_mtasr.bin import score, update_results
+
+REF = "1spk-a HELLO WORLD\n2spk-b A B <sc> C D E\n2spk-c X Y <sc> Z\n3spk-d P <sc> Q <sc> R S\n"
+NUM = "1spk-a 1\n2spk-b 2\n2spk-c 2\n3spk-d 3\n"
+# 2spk-b swapped (cpWER 0), 2spk-c missing, 3spk-d one stream short
+HYP = "1spk-a HELLO WORD\n2spk-b C D E <sc> A B\n3spk-d P Q <sc> R S\n"
+REF_ZH = "2spk-a 你好 <sc> 今天天气\n1spk-b 谢谢\n"
+HYP_ZH = "2spk-a 今天天气 <sc> 你们好\n1spk-b 谢\n"
+
+
+@pytest.fixture
+def files(tmp_path):
+    (tmp_path / "data" / "test").mkdir(parents=True)
+    paths = {
+        "ref": tmp_path / "data" / "test" / "text",
+        "num": tmp_path / "data" / "test" / "utt2num_spk",
+        "hyp": tmp_path / "hyp_text",
+        "out": tmp_path / "score",
+        "md": tmp_path / "RESULTS.md",
+    }
+    paths["ref"].write_text(REF, encoding="utf-8")
+    paths["num"].write_text(NUM, encoding="utf-8")
+    paths["hyp"].write_text(HYP, encoding="utf-8")
+    return paths
+
+
+def run_score(files, *extra):
+    argv = [
+        "--ref",
+        str(files["ref"]),
+        "--hyp",
+        str(files["hyp"]),
+        "--utt2num_spk",
+        str(files["num"]),
+        "--out_dir",
+        str(files["out"]),
+        *extra,
+    ]
+    score.main(argv)
+
+
+def test_outputs(files, capsys, caplog):
+    with caplog.at_level(logging.WARNING):
+        run_score(files)
+    result = json.loads((files["out"] / "result.json").read_text())
+    assert result["set"] == "test" and result["num_missing_hyp"] == 1
+    assert (result["overall"]["cp"]["errors"], result["overall"]["cp"]["length"]) == (6, 14)
+    by = {g["talkers"]: g for g in result["by_talkers"]}
+    assert by[2]["cp"]["errors"] == 3 and by[2]["count_correct"] == 1  # only the missing one
+    assert by[1]["count_accuracy"] == 1.0 and by[3]["count_under"] == 1
+    assert "1 of 4 reference utterances have no hypothesis" in caplog.text
+    utt_lines = (files["out"] / "utt_errors.txt").read_text().splitlines()
+    assert utt_lines[1:] == [
+        "1spk-a 1 1 2 1 1 2 HELLO WORD",
+        "2spk-b 2 0 5 2 6 6 C D E <sc> A B",
+        "2spk-c 2 3 3 0 4 4",
+        "3spk-d 3 2 4 2 1 6 P Q <sc> R S",
+    ]
+    table = (files["out"] / "result.txt").read_text()
+    assert "|all|4|14|66.67|1/8/3|42.86|1/4/1|50.00|0/2|" in table
+    assert "|all|4|14|" in capsys.readouterr().out
+
+
+def meeteval_cpwer(files, tmp_path):
+    avg = tmp_path / "meeteval_avg.json"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "meeteval.wer",
+            "cpwer",
+            "-r",
+            str(files["out"] / "ref.seglst.json"),
+            "-h",
+            str(files["out"] / "hyp.seglst.json"),
+            "--average-out",
+            str(avg),
+            "--per-reco-out",
+            str(tmp_path / "meeteval_per.json"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return json.loads(avg.read_text())
+
+
+@pytest.mark.parametrize("mode", ["word", "char"])
+def test_meeteval_cli_agrees(files, tmp_path, mode):
+    if mode == "char":
+        files["ref"].write_text(REF_ZH, encoding="utf-8")
+        files["hyp"].write_text(HYP_ZH, encoding="utf-8")
+        files["num"].write_text("2spk-a 2\n1spk-b 1\n", encoding="utf-8")
+    run_score(files, "--mode", mode)
+    ours = json.loads((files["out"] / "result.json").read_text())["overall"]["cp"]
+    theirs = meeteval_cpwer(files, tmp_path)
+    for key in ("errors", "length", "insertions", "deletions", "substitutions"):
+        assert ours[key] == theirs[key], key
+    if mode == "char":
+        assert (ours["errors"], ours["length"]) == (2, 8)  # 们 inserted, 谢 deleted
+
+
+def test_bad_hyp_id_exits_with_one_line(files, capsys):
+    files["hyp"].write_text("1spk-a HELLO\n9spk-x NOPE\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as e:
+        run_score(files)
+    assert e.value.code == 1
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and err.startswith("ERROR: ")
+    assert f"{files['hyp']}:2: utterance '9spk-x' is not in the reference" in err
+
+
+def test_results_md_rerun_replaces(files):
+    for _ in range(2):
+        run_score(
+            files,
+            "--results_md",
+            str(files["md"]),
+            "--tag",
+            "llm_sot",
+            "--config",
+            "conf/tuning/train_llm_sot.yaml",
+        )
+    text = files["md"].read_text()
+    assert text.count("## llm_sot") == 1 and text.count("|test|all|4|14|66.7|42.9|50.0|") == 1
+    assert "conf/tuning/train_llm_sot.yaml" in text and "espnet_mtasr.bin.score --ref" in text
+    assert "python `" in text and "torch `" in text and "espnet `" in text
+
+
+def test_results_md_needs_tag(files):
+    with pytest.raises(SystemExit) as e:
+        run_score(files, "--results_md", str(files["md"]))
+    assert e.value.code == 2
+
+
+def test_update_results_cli(files):
+    run_score(files)
+    argv = [
+        "--result_json",
+        str(files["out"] / "result.json"),
+        "--results_md",
+        str(files["md"]),
+        "--tag",
+        "t",
+        "--cmd",
+        "./run.sh --stage 13",
+    ]
+    update_results.main(argv)
+    update_results.main(argv)
+    text = files["md"].read_text()
+    assert text.count("|test|all|") == 1 and "`./run.sh --stage 13`" in text
+
+
+def test_update_results_bad_json(files, capsys):
+    files["out"].mkdir()
+    (files["out"] / "result.json").write_text("{}")
+    with pytest.raises(SystemExit):
+        update_results.main(
+            [
+                "--result_json",
+                str(files["out"] / "result.json"),
+                "--results_md",
+                str(files["md"]),
+                "--tag",
+                "t",
+            ]
+        )
+    assert "not a result.json" in capsys.readouterr().err

@@ -1,0 +1,149 @@
+"""Tiny fixtures for MTASRTask tests: token lists, configs, random-noise Kaldi dirs.
+
+Also used by ``test/bin/test_mtasr_*.py``, which load this file by path
+(:func:`load_helpers` there) because test directories are not packages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import string
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence
+
+import numpy as np
+import pytest
+import soundfile as sf
+import yaml
+
+SC = "<sc>"
+FS = 16000
+
+# Two-talker SOT transcripts (start-time order, joined by <sc>) and one single talker.
+TEXTS = {
+    "2spk-a": "the cat sat <sc> a dog ran",
+    "2spk-b": "big red sun <sc> hello",
+    "1spk-c": "on the mat",
+    "2spk-d": "far away <sc> the sun",
+}
+
+
+def char_tokens() -> List[str]:
+    """ESPnet-style char token list with ``<sc>``: blank, unk, tokens, sos/eos."""
+    return ["<blank>", "<unk>", "<space>", SC, *string.ascii_lowercase, "<sos/eos>"]
+
+
+def write_token_list(directory: Path, tokens: Optional[Sequence[str]] = None) -> Path:
+    """Write ``tokens.txt`` and ``nlsyms.txt`` (``<sc>``) into ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "nlsyms.txt").write_text(f"{SC}\n", encoding="utf-8")
+    path = directory / "tokens.txt"
+    path.write_text("".join(f"{t}\n" for t in tokens or char_tokens()), encoding="utf-8")
+    return path
+
+
+def tiny_sot_config(token_dir: Path, **overrides: Any) -> Dict[str, Any]:
+    """A tiny conformer encoder + transformer decoder SOT-AED training config."""
+    config: Dict[str, Any] = {
+        "token_list": str(token_dir / "tokens.txt"),
+        "token_type": "char",
+        "non_linguistic_symbols": str(token_dir / "nlsyms.txt"),
+        "frontend": "default",
+        "frontend_conf": {"fs": FS, "n_fft": 256, "hop_length": 160, "n_mels": 16},
+        "normalize": "utterance_mvn",
+        "model": "espnet",
+        "model_conf": {"ctc_weight": 0.3, "lsm_weight": 0.1},
+        "encoder": "conformer",
+        "encoder_conf": {
+            "output_size": 16,
+            "attention_heads": 2,
+            "linear_units": 32,
+            "num_blocks": 1,
+            "cnn_module_kernel": 3,
+            "input_layer": "conv2d",
+            "rel_pos_type": "latest",
+        },
+        "decoder": "transformer",
+        "decoder_conf": {"attention_heads": 2, "linear_units": 32, "num_blocks": 1},
+        "seed": 0,
+    }
+    config.update(overrides)
+    return config
+
+
+def write_yaml(path: Path, data: Dict[str, Any]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as f:
+        yaml.safe_dump(data, f, sort_keys=False)
+    return path
+
+
+def parse_config(config: Path, *extra: str) -> argparse.Namespace:
+    """Parse a training YAML (and extra options) with MTASRTask's own parser."""
+    from espnet_mtasr.tasks.mtasr import MTASRTask
+
+    return MTASRTask.get_parser().parse_args(["--config", str(config), *extra])
+
+
+def write_kaldi_dir(
+    directory: Path,
+    texts: Optional[Dict[str, str]] = None,
+    seconds: float = 1.0,
+    fs: int = FS,
+    seed: int = 0,
+) -> Path:
+    """A Kaldi data dir of random-noise wavs: ``wav.scp``, ``text`` (SOT, with ``<sc>``)."""
+    texts = TEXTS if texts is None else texts
+    rng = np.random.default_rng(seed)
+    wav_dir = directory / "wav"
+    wav_dir.mkdir(parents=True, exist_ok=True)
+    scp, txt = [], []
+    for i, (utt, text) in enumerate(sorted(texts.items())):
+        n = int(fs * seconds * (1.0 - 0.1 * (i % 3)))  # differing lengths
+        wav = wav_dir / f"{utt}.wav"
+        sf.write(wav, (0.1 * rng.standard_normal(n)).astype(np.float32), fs)
+        scp.append(f"{utt} {wav}\n")
+        txt.append(f"{utt} {text}\n")
+    (directory / "wav.scp").write_text("".join(scp), encoding="utf-8")
+    (directory / "text").write_text("".join(txt), encoding="utf-8")
+    return directory
+
+
+def save_random_model(config: Path, out_dir: Path) -> Path:
+    """Build the model of a config, save its (random) state dict; return ``config.yaml``.
+
+    Mimics what training leaves in an exp dir: ``config.yaml`` (the args after
+    ``build_model``, token list inlined) and ``model.pth``.
+    """
+    import torch
+    from espnet2.utils.yaml_no_alias_safe_dump import yaml_no_alias_safe_dump
+
+    from espnet_mtasr.tasks.mtasr import MTASRTask
+
+    args = parse_config(config)
+    torch.manual_seed(0)
+    model = MTASRTask.build_model(args)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    torch.save(model.state_dict(), out_dir / "model.pth")
+    with (out_dir / "config.yaml").open("w", encoding="utf-8") as f:
+        yaml_no_alias_safe_dump(vars(args), f, indent=4, sort_keys=False)
+    return out_dir / "config.yaml"
+
+
+@pytest.fixture
+def token_dir(tmp_path: Path) -> Path:
+    """``tmp/token_list/{tokens,nlsyms}.txt`` for char tokens with ``<sc>``."""
+    write_token_list(tmp_path / "token_list")
+    return tmp_path / "token_list"
+
+
+@pytest.fixture
+def sot_config(tmp_path: Path, token_dir: Path) -> Path:
+    """A tiny SOT-AED training YAML."""
+    return write_yaml(tmp_path / "conf" / "train_sot.yaml", tiny_sot_config(token_dir))
+
+
+@pytest.fixture
+def kaldi_dir(tmp_path: Path) -> Path:
+    """Four random-noise utterances (0.8-1 s) with SOT text."""
+    return write_kaldi_dir(tmp_path / "data" / "train")
