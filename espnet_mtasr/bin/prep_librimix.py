@@ -10,10 +10,18 @@ Example::
 from __future__ import annotations
 
 import argparse
-from typing import List
+from typing import List, Tuple
 
 from espnet_mtasr.data.librimix import MIX_TYPES, parse_source_spec, prepare_librimix
 from espnet_mtasr.utils.errors import exit_on_input_error
+
+
+def _source(spec: str) -> Tuple[int, str]:
+    """argparse type for ``<n_src>:<type>``."""
+    try:
+        return parse_source_spec(spec)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def get_parser() -> argparse.ArgumentParser:
@@ -31,8 +39,8 @@ def get_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--sources",
         nargs="+",
-        default=["2:mix_clean"],
-        type=parse_source_spec,
+        default=[(2, "mix_clean")],
+        type=_source,
         help=f"<n_src>:<type> with type in {list(MIX_TYPES)} (default: 2:mix_clean)",
     )
     parser.add_argument("--out_dir", required=True, help="Kaldi data dir to (re)create")

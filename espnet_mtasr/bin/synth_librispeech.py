@@ -28,6 +28,12 @@ def get_parser() -> argparse.ArgumentParser:
         parser.add_argument(f"--{split}_speakers", type=int, default=spks, help="speakers")
     parser.add_argument("--min_words", type=int, default=3, help="shortest sentence (>= 3)")
     parser.add_argument("--max_words", type=int, default=7, help="longest sentence (<= 8)")
+    parser.add_argument(
+        "--max_per_category",
+        type=int,
+        default=None,
+        help="use only the first N words of each word list (smaller vocabulary; default all)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--nj", type=int, default=4, help="parallel espeak-ng processes")
     return parser
@@ -49,6 +55,7 @@ def main(cmd: List[str] | None = None) -> None:
         max_words=args.max_words,
         seed=args.seed,
         nj=args.nj,
+        max_per_category=args.max_per_category,
     )
     print(f"wrote {out} ({sum(splits.values())} utterances, {time.time() - t0:.1f} s)")
 

@@ -33,6 +33,7 @@ from functools import partial
 from pathlib import Path
 from typing import Callable, Dict, Iterable, Iterator, List, Sequence, Set, Tuple, Union
 
+import kaldiio
 import numpy as np
 import soundfile
 import soxr
@@ -98,11 +99,15 @@ class KaldiLine:
     line: int
 
 
-def read_kaldi_lines(path: PathLike) -> List[KaldiLine]:
+def read_kaldi_lines(path: PathLike, skip_blank: bool = False) -> List[KaldiLine]:
     """Read a Kaldi ``<key> [<value>]`` file; the value may be empty.
 
+    Args:
+        path: the file.
+        skip_blank: ignore blank lines instead of raising.
+
     Raises:
-        MTASRInputError: the file is missing, not UTF-8, or has an empty line.
+        MTASRInputError: the file is missing, not UTF-8, or has a blank line.
     """
     path = Path(path)
     if not path.is_file():
@@ -113,7 +118,10 @@ def read_kaldi_lines(path: PathLike) -> List[KaldiLine]:
             for lineno, raw in enumerate(f, 1):
                 parts = raw.strip().split(maxsplit=1)
                 if not parts:
-                    raise MTASRInputError("empty line", path, lineno, fix="delete the line")
+                    if skip_blank:
+                        continue
+                    fix = _fix_hint(path.parent, "it deletes blank lines")
+                    raise MTASRInputError("empty line", path, lineno, fix=fix)
                 out.append(KaldiLine(parts[0], parts[1] if len(parts) > 1 else "", lineno))
     except UnicodeDecodeError as e:
         raise MTASRInputError(f"not UTF-8 ({e})", path, fix="re-encode the file as UTF-8") from e
@@ -637,7 +645,7 @@ def _check_header(path: Path, ln: KaldiLine, sample_rate: int | None) -> None:
 def fix_data_dir(data_dir: PathLike) -> List[str]:
     """Repair what can be repaired safely; return what was done.
 
-    Sorts every checked file, drops repeated identical lines, drops utterances that are
+    Sorts every checked file, drops blank and repeated identical lines, drops utterances that are
     not in every per-utterance file (and segments whose recording is not in ``wav.scp``;
     the count is printed to stderr) and regenerates ``spk2utt`` from ``utt2spk``. All new
     contents are computed before anything is written; each file is replaced atomically.
@@ -652,8 +660,15 @@ def fix_data_dir(data_dir: PathLike) -> List[str]:
     files = {}
     for name in names:
         if not (name == "spk2utt" and regenerate_spk2utt):
-            files[name] = _sorted_unique(data_dir / name, read_kaldi_lines(data_dir / name))
+            lines = read_kaldi_lines(data_dir / name, skip_blank=True)
+            files[name] = _sorted_unique(data_dir / name, lines)
     dropped = _keep_common_ids(files)
+    if not files["wav.scp"] or ("segments" in files and not files["segments"]):
+        raise MTASRInputError(
+            "no utterance is in every file; --fix would leave nothing",
+            data_dir,
+            fix="rerun the corpus prep",
+        )
     if regenerate_spk2utt:
         spk2utt = spk2utt_from_utt2spk((ln.key, ln.value) for ln in files["utt2spk"])
         files["spk2utt"] = [KaldiLine(s, " ".join(u), 0) for s, u in spk2utt.items()]
@@ -788,14 +803,11 @@ class FilterReport:
 def utterance_durations(data_dir: PathLike, fs: int = 16000) -> Dict[str, float]:
     """Utterance -> seconds, from ``utt2num_samples`` (divided by ``fs``) or ``utt2dur``."""
     data_dir = Path(data_dir)
-    for name, scale in (("utt2num_samples", 1.0 / fs), ("utt2dur", 1.0)):
-        if (data_dir / name).is_file():
-            kind = int if name == "utt2num_samples" else float
-            lines = read_kaldi_lines(data_dir / name)
-            return {
-                ln.key: _parse_number(data_dir / name, ln, ln.value, kind, "it") * scale
-                for ln in lines
-            }
+    for name, kind, divisor in (("utt2num_samples", int, fs), ("utt2dur", float, 1)):
+        path = data_dir / name
+        if path.is_file():
+            lines = read_kaldi_lines(path)
+            return {ln.key: _parse_number(path, ln, ln.value, kind, "it") / divisor for ln in lines}
     raise MTASRInputError(
         "neither utt2num_samples nor utt2dur found",
         data_dir,
@@ -889,7 +901,8 @@ def format_data_dir(
 ) -> int:
     """Stage 3: write each utterance of ``in_dir`` as one audio file of ``out_dir``.
 
-    Reads every ``wav.scp`` entry (a path, or a ``cmd |`` pipe run by bash), cuts it by
+    Reads every ``wav.scp`` entry (a path, a ``cmd |`` pipe run by bash, or a Kaldi wav
+    ark entry ``x.ark:123``), cuts it by
     ``segments`` if present, resamples to ``fs`` (soxr) and writes 16-bit PCM
     ``out_dir/data/format.<n>/<utt>.<audio_format>`` (``n`` = 1..nj, contiguous blocks
     of the sorted utterances). ``out_dir`` gets the other Kaldi files of ``in_dir``, a new
@@ -1003,7 +1016,9 @@ def _format_job(job: _AudioJob, fs: int, audio_format: str) -> Dict[str, int]:
     try:
         for cut, wave, rate in _read_cuts(job):
             out[cut.utt] = _write_cut(job, cut, wave, rate, fs, audio_format)
-    except (RuntimeError, OSError, soundfile.SoundFileError) as e:
+    except MTASRInputError:
+        raise
+    except (RuntimeError, OSError, ValueError, soundfile.SoundFileError) as e:
         raise MTASRInputError(
             f"cannot read audio of '{job.source}': {e}", job.scp, job.line, "fix the entry"
         ) from None
@@ -1012,8 +1027,8 @@ def _format_job(job: _AudioJob, fs: int, audio_format: str) -> Dict[str, int]:
 
 def _read_cuts(job: _AudioJob) -> Iterator[Tuple[_Cut, np.ndarray, int]]:
     """Yield ``(cut, (T, C) float32 samples, rate)``; plain files are read cut by cut."""
-    if job.source.endswith("|"):
-        wave, rate = soundfile.read(io.BytesIO(_run_pipe(job)), dtype="float32", always_2d=True)
+    if job.source.endswith("|") or wav_path(job.source) != job.source:
+        wave, rate = _read_whole(job)
         for cut in job.cuts:
             stop = len(wave) if cut.end is None else int(cut.end * rate)
             yield cut, wave[int(cut.start * rate) : stop], rate
@@ -1024,6 +1039,20 @@ def _read_cuts(job: _AudioJob) -> Iterator[Tuple[_Cut, np.ndarray, int]]:
             stop = f.frames if cut.end is None else min(int(cut.end * f.samplerate), f.frames)
             f.seek(start)
             yield cut, f.read(max(stop - start, 0), dtype="float32", always_2d=True), f.samplerate
+
+
+def _read_whole(job: _AudioJob) -> Tuple[np.ndarray, int]:
+    """Read a ``cmd |`` pipe or a Kaldi wav ark entry (``x.ark:123``) as (T, C) float32."""
+    if job.source.endswith("|"):
+        return soundfile.read(io.BytesIO(_run_pipe(job)), dtype="float32", always_2d=True)
+    loaded = kaldiio.load_mat(job.source)
+    if not isinstance(loaded, tuple):
+        raise MTASRInputError(
+            "the ark entry holds features, not audio", job.scp, job.line, "give a wav ark"
+        )
+    rate, wave = loaded
+    scale = 32768.0 if wave.dtype == np.int16 else 1.0
+    return (wave.astype(np.float32) / scale).reshape(len(wave), -1), int(rate)
 
 
 def _run_pipe(job: _AudioJob) -> bytes:

@@ -28,7 +28,7 @@ import csv
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Mapping, Sequence, Tuple, Union
+from typing import Callable, Dict, List, Mapping, Sequence, Tuple, Union
 
 import soundfile as sf
 from tqdm import tqdm
@@ -122,7 +122,7 @@ def _resolve_wav(raw: str, librimix_root: Path, canonical: Path) -> Tuple[Path |
     """
     given = Path(raw)
     cands = [given if given.is_absolute() else librimix_root / given]
-    parts = given.parts
+    parts = [p for p in re.split(r"[\\/]+", raw) if p]  # "/" or "\\" (Windows) separators
     for i in range(len(parts) - 1, -1, -1):
         if _LIBRIMIX_DIR.fullmatch(parts[i]):
             cands.append(librimix_root.joinpath(*parts[i:]))
@@ -226,7 +226,7 @@ def read_librimix_csv(
     subset: str,
     sample_rate: str = "16k",
     mode: str = "max",
-    durations: _DurationCache | None = None,
+    durations: Callable[[Path | None], float | None] | None = None,
 ) -> List[MixtureEntry]:
     """Read and check one LibriMix metadata CSV.
 
@@ -240,7 +240,8 @@ def read_librimix_csv(
         subset: the LibriMix subset (for the canonical path).
         sample_rate: ``"8k"`` or ``"16k"``; every mixture wav must have it.
         mode: ``"max"`` or ``"min"``.
-        durations: shared cache of source durations.
+        durations: audio path (or ``None``) -> duration in seconds (or ``None`` if
+            unknown); default a fresh cache over ``soundfile.info``.
 
     Returns:
         One entry per CSV row, in file order.

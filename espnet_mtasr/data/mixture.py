@@ -25,7 +25,8 @@ appended AFTER ``length`` (so every real column keeps its name and its position)
 
 Paths are absolute; ``length`` is in samples; offsets are in seconds (multiples of 1 ms,
 written with 3 decimals, so ``round(offset * sample_rate)`` is the exact sample where the
-source starts). ``noise_path`` of ``mix_single`` is empty when no noise is added.
+source starts). ``noise_path`` of ``mix_single`` is empty when no noise is added, and
+the ``source_<k>_path`` fields are empty with ``write_sources=False`` (no ``s<k>/``).
 
 Each source is written left-padded by its offset and right-padded to the mixture length
 (``max(offset_j + len_j)``); ``mix_clean`` = the sum of the written sources, sample for
@@ -395,6 +396,7 @@ def _csv_rows(
     lengths: Mapping[Tuple[int, int], int],
     noisy: bool,
     sample_rate: int,
+    with_sources: bool = True,
 ) -> List[List[str]]:
     """Header + rows of one metadata CSV (``mix_clean``, ``mix_both`` or ``mix_single``)."""
     n = max(s.n_src for s in specs)
@@ -406,7 +408,10 @@ def _csv_rows(
     for s in specs:
         mid = s.mixture_id
         row = [mid, str(subset_dir / mix_type / f"{mid}.wav")]
-        row += [str(subset_dir / f"s{j}" / f"{mid}.wav") for j in range(1, n + 1)]
+        row += [
+            str(subset_dir / f"s{j}" / f"{mid}.wav") if with_sources else ""
+            for j in range(1, n + 1)
+        ]
         if mix_type != "mix_clean":
             row.append(str(subset_dir / "noise" / f"{mid}.wav") if noisy else "")
         row.append(str(lengths[(s.n_src, s.index)]))
@@ -446,6 +451,7 @@ def simulate_librimix(
     seed: int = 0,
     sample_rate: int = 16000,
     nj: int = 4,
+    write_sources: bool = True,
 ) -> Dict[Tuple[int, str], Path]:
     """Simulate a LibriMix-layout (``max`` mode) subset from a single-speaker data dir.
 
@@ -469,6 +475,9 @@ def simulate_librimix(
         seed: random seed; the output depends only on the arguments (not on ``nj``).
         sample_rate: output rate in Hz (a multiple of 1000).
         nj: parallel threads rendering mixtures.
+        write_sources: write the ``s<k>`` source files (LibriMix does). ``False`` saves
+            most of the disk space when only the mixtures are needed (ASR); the CSVs'
+            ``source_<k>_path`` fields are then empty.
 
     Returns:
         ``{(n_mix, mix_type): csv path}`` for every CSV written (``n_mix`` is the
@@ -502,7 +511,7 @@ def simulate_librimix(
                 spec, lambda u: load_source_audio(u, sample_rate), noise_type, seed
             )
             base, mid = tmp[max(spec.n_src, 2)], spec.mixture_id
-            outs = {f"s{j + 1}": s for j, s in enumerate(sources)}
+            outs = {f"s{j + 1}": s for j, s in enumerate(sources)} if write_sources else {}
             noisy_mix = None if noise is None else _add_int16(clean, noise)
             if spec.n_src == 1:
                 outs["mix_single"] = clean if noisy_mix is None else noisy_mix
@@ -518,8 +527,12 @@ def simulate_librimix(
             lengths[(spec.n_src, spec.index)] = len(clean)
 
         with ThreadPoolExecutor(max_workers=max(1, nj)) as pool:
-            for _ in tqdm(pool.map(run, specs), total=len(specs), desc="mixtures", unit="mix"):
-                pass
+            try:
+                for _ in tqdm(pool.map(run, specs), total=len(specs), desc="mixtures", unit="mix"):
+                    pass
+            except BaseException:
+                pool.shutdown(cancel_futures=True)  # do not render the rest
+                raise
 
         tables: Dict[Tuple[int, str], List[List[str]]] = {}
         for n_src in sorted({s.n_src for s in specs}):
@@ -527,7 +540,9 @@ def simulate_librimix(
             n_mix = max(n_src, 2)
             types = ["mix_single"] if n_src == 1 else ["mix_clean"] + ["mix_both"] * noisy
             for t in types:
-                tables[(n_mix, t)] = _csv_rows(group, final[n_mix], t, lengths, noisy, sample_rate)
+                tables[(n_mix, t)] = _csv_rows(
+                    group, final[n_mix], t, lengths, noisy, sample_rate, write_sources
+                )
 
     written: Dict[Tuple[int, str], Path] = {}
     for (n_mix, t), rows in sorted(tables.items()):

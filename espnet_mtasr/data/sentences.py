@@ -20,7 +20,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from importlib import resources
-from typing import Dict, List, Mapping, Sequence, Set, Tuple
+from typing import Callable, Dict, List, Mapping, Sequence, Set, Tuple
 
 __all__ = [
     "TEMPLATES",
@@ -78,6 +78,13 @@ class Vocabulary:
     def restricted(self, allowed: Set[str]) -> Vocabulary:
         """The same categories keeping only ``allowed`` words (empty categories kept)."""
         return Vocabulary({c: tuple(w for w in ws if w in allowed) for c, ws in self.words.items()})
+
+    def truncated(self, per_category: int) -> Vocabulary:
+        """Keep the first ``per_category`` entries of each word list (a smaller, easier
+        vocabulary; singular/plural and past/base pairs stay paired)."""
+        words = {c: ws[:per_category] for c, ws in self.words.items() if c != "noun_any"}
+        words["noun_any"] = words["noun_pl.sg"] + words["noun"]
+        return Vocabulary(words)
 
 
 def _literal(slot: str) -> str | None:
@@ -175,7 +182,7 @@ def generate_sentence(
     vocab: Vocabulary,
     min_words: int = 3,
     max_words: int = 7,
-    pick=None,
+    pick: Callable[[str], str] | None = None,
 ) -> str:
     """Draw one lowercase sentence of ``min_words..max_words`` words.
 
@@ -219,7 +226,7 @@ def generate_sentence(
 
 def _draw_unique(
     n: int,
-    draw,
+    draw: Callable[[], str],
     taken: Set[str],
     allowed_words: Set[str] | None,
     split: str,
@@ -250,6 +257,7 @@ def make_sentence_splits(
     seed: int = 0,
     min_words: int = 3,
     max_words: int = 7,
+    max_per_category: int | None = None,
 ) -> Dict[str, List[str]]:
     """Draw disjoint sets of distinct lowercase sentences, one per split.
 
@@ -264,6 +272,8 @@ def make_sentence_splits(
         seed: random seed; the result depends only on the arguments.
         min_words: shortest sentence in words (>= 3).
         max_words: longest sentence in words (<= 8).
+        max_per_category: use only the first N words of each word list (``None``: all,
+            400 words; 10 gives 150 words, 20 gives 250) for an easier task.
 
     Returns:
         ``split name -> sentences`` (same keys and order as ``sizes``).
@@ -277,6 +287,10 @@ def make_sentence_splits(
             f"max_words={max_words}"
         )
     vocab = load_vocabulary()
+    if max_per_category is not None:
+        if max_per_category < 1:
+            raise ValueError(f"max_per_category must be >= 1, got {max_per_category}")
+        vocab = vocab.truncated(max_per_category)
     rng = random.Random(seed)
     taken: Set[str] = set()
     out: Dict[str, List[str]] = {}

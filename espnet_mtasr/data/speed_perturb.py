@@ -146,6 +146,8 @@ def _transform_for(name: str) -> Transform | None:
 def _perturb_lines(
     lines: Sequence[KaldiLine], factor: float, transform: Transform
 ) -> List[Tuple[str, str]]:
+    if _is_one(factor):
+        return [(ln.key, ln.value) for ln in lines]
     prefix = factor_prefix(factor)
     return [(prefix + ln.key, transform(ln.value, factor, prefix)) for ln in lines]
 

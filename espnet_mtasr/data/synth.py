@@ -258,6 +258,7 @@ def synthesize_librispeech(
     max_words: int = 7,
     seed: int = 0,
     nj: int = 4,
+    max_per_category: int | None = None,
     sample_rate: int = 16000,
 ) -> Path:
     """Synthesize a LibriSpeech-layout corpus under ``<out_root>/LibriSpeech``.
@@ -276,6 +277,8 @@ def synthesize_librispeech(
         max_words: longest sentence in words (3..8).
         seed: random seed (sentences, speakers); the corpus depends only on the arguments.
         nj: parallel espeak-ng processes.
+        max_per_category: smaller vocabulary (see
+            :func:`~espnet_mtasr.data.sentences.make_sentence_splits`); ``None`` = all.
         sample_rate: output rate in Hz.
 
     Returns:
@@ -292,7 +295,7 @@ def synthesize_librispeech(
     missing = [s for s in splits if speakers.get(s, 0) < 1]
     if missing:
         raise ValueError(f"splits {missing} need at least one speaker")
-    sentences = make_sentence_splits(splits, seed, min_words, max_words)
+    sentences = make_sentence_splits(splits, seed, min_words, max_words, max_per_category)
     spk_by_split = make_speakers({s: speakers[s] for s in splits}, seed)
 
     jobs: List[Tuple[str, SynthSpeaker, str]] = []  # (utt_id, speaker, text)
@@ -320,9 +323,13 @@ def synthesize_librispeech(
             return len(x) / sample_rate
 
         with ThreadPoolExecutor(max_workers=max(1, nj)) as pool:
-            durations = list(
-                tqdm(pool.map(run, jobs), total=len(jobs), desc="espeak-ng", unit="utt")
-            )
+            try:
+                durations = list(
+                    tqdm(pool.map(run, jobs), total=len(jobs), desc="espeak-ng", unit="utt")
+                )
+            except BaseException:
+                pool.shutdown(cancel_futures=True)  # do not synthesize the rest
+                raise
         trans: Dict[Path, List[str]] = {}
         for (utt_id, spk, text), dur in zip(jobs, durations):
             trans.setdefault(chapter_dir(spk), []).append(f"{utt_id} {text.upper()}")

@@ -27,9 +27,10 @@ from __future__ import annotations
 import argparse
 import inspect
 import logging
+import sys
 import typing
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type
+from typing import Any, Callable, Dict, List, Optional, Sequence, TextIO, Tuple, Type
 
 import numpy as np
 import torch
@@ -266,9 +267,7 @@ def check_symbols_kept_whole(
                 "--token_type bpe needs --bpemodel", fix="pass --bpemodel <dir>/bpe.model"
             )
         if not Path(bpemodel).is_file():
-            raise MTASRInputError(
-                "--bpemodel file not found", path=bpemodel, fix="run stage 5"
-            )
+            raise MTASRInputError("--bpemodel file not found", path=bpemodel, fix="run stage 5")
         import sentencepiece as spm
 
         sp = spm.SentencePieceProcessor()
@@ -283,9 +282,7 @@ def check_symbols_kept_whole(
             )
 
 
-def _accepts(
-    model_class: Type, names: Sequence[str]
-) -> Tuple[Dict[str, bool], Dict[str, bool]]:
+def _accepts(model_class: Type, names: Sequence[str]) -> Tuple[Dict[str, bool], Dict[str, bool]]:
     """For each part name: is it a constructor parameter, and may it be ``None``?"""
     params = inspect.signature(model_class.__init__).parameters
     var_kw = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
@@ -319,8 +316,7 @@ def _build_part(
     clash = sorted(set(injected) & set(conf or {}))
     if clash:
         raise MTASRInputError(
-            f"--{choices.name}_conf sets {clash}, which build_model derives from the "
-            "other parts",
+            f"--{choices.name}_conf sets {clash}, which build_model derives from the other parts",
             fix=f"remove {clash} from {choices.name}_conf",
         )
     return part_class(**injected, **(conf or {}))
@@ -369,6 +365,15 @@ class MTASRTask(ASRTask):
         super().add_task_arguments(parser)
 
     @classmethod
+    def print_config(cls, file: Optional[TextIO] = None) -> None:
+        """Write the default config (as ``--print_config``) to ``file`` or stdout.
+
+        ESPnet binds ``sys.stdout`` as the default argument when it is imported, so a
+        redirected ``sys.stdout`` (``contextlib.redirect_stdout``, pytest) is ignored there.
+        """
+        super().print_config(file=sys.stdout if file is None else file)
+
+    @classmethod
     @typechecked
     def build_preprocess_fn(
         cls, args: argparse.Namespace, train: bool
@@ -387,9 +392,7 @@ class MTASRTask(ASRTask):
         preprocessor_conf = dict(getattr(args, "preprocessor_conf", None) or {})
         if args.token_type is not None and args.token_list is not None:
             nonsplit = preprocessor_conf.get("nonsplit_symbol") or []
-            nonsplit = list(nonsplit) + list(
-                preprocessor_conf.get("speaker_change_symbol") or []
-            )
+            nonsplit = list(nonsplit) + list(preprocessor_conf.get("speaker_change_symbol") or [])
             check_symbols_kept_whole(
                 args.token_type,
                 read_token_list(args.token_list),
@@ -420,16 +423,12 @@ class MTASRTask(ASRTask):
         )
 
     @classmethod
-    def required_data_names(
-        cls, train: bool = True, inference: bool = False
-    ) -> Tuple[str, ...]:
+    def required_data_names(cls, train: bool = True, inference: bool = False) -> Tuple[str, ...]:
         """``speech`` and the SOT ``text`` in training; ``speech`` alone in inference."""
         return ("speech",) if inference else ("speech", "text")
 
     @classmethod
-    def optional_data_names(
-        cls, train: bool = True, inference: bool = False
-    ) -> Tuple[str, ...]:
+    def optional_data_names(cls, train: bool = True, inference: bool = False) -> Tuple[str, ...]:
         """Per-talker references in start-time order: ``text_spk1..text_spk4``."""
         return tuple(f"text_spk{n}" for n in range(1, MAX_TALKERS + 1))
 

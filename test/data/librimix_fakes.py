@@ -112,7 +112,9 @@ def write_librimix_csv(
         rel = f"{base}/{subset}/{mix_type}/{row.mixture_id}.wav"
         write_wav(root / rel, n, sample_rate, seed=100 + i)
         line = [row.mixture_id, f"{path_root}/{rel}"]
-        line += [f"{path_root}/{base}/{subset}/s{k}/{row.mixture_id}.wav" for k in range(1, n_paths + 1)]
+        line += [
+            f"{path_root}/{base}/{subset}/s{k}/{row.mixture_id}.wav" for k in range(1, n_paths + 1)
+        ]
         if mix_type != "mix_clean":
             line.append(f"{path_root}/{base}/{subset}/noise/{row.mixture_id}.wav")
         line.append(str(n))

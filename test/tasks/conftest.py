@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import string
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import pytest
@@ -40,6 +40,33 @@ def write_token_list(directory: Path, tokens: Optional[Sequence[str]] = None) ->
     path = directory / "tokens.txt"
     path.write_text("".join(f"{t}\n" for t in tokens or char_tokens()), encoding="utf-8")
     return path
+
+
+def write_bpe_token_list(directory: Path, user_symbols: bool = True) -> Tuple[Path, Path]:
+    """Train a tiny sentencepiece model (``<sc>`` user-defined unless ``user_symbols`` is
+    False); write ``bpe.model`` and an ESPnet token list ``tokens.txt`` into ``directory``.
+    """
+    import sentencepiece as spm
+
+    directory.mkdir(parents=True, exist_ok=True)
+    corpus = directory / "corpus.txt"
+    corpus.write_text("".join(f"{t}\n" for t in TEXTS.values()) * 20, encoding="utf-8")
+    spm.SentencePieceTrainer.train(
+        input=str(corpus),
+        model_prefix=str(directory / "bpe"),
+        vocab_size=40,
+        hard_vocab_limit=False,
+        model_type="unigram",
+        user_defined_symbols=[SC] if user_symbols else [],
+        character_coverage=1.0,
+        minloglevel=2,
+    )
+    sp = spm.SentencePieceProcessor(model_file=str(directory / "bpe.model"))
+    pieces = [sp.id_to_piece(i) for i in range(sp.get_piece_size())]
+    pieces = [p for p in pieces if p not in ("<unk>", "<s>", "</s>", SC)]
+    tokens = ["<blank>", "<unk>", *pieces, SC, "<sos/eos>"]
+    write_token_list(directory, tokens)
+    return directory / "bpe.model", directory / "tokens.txt"
 
 
 def tiny_sot_config(token_dir: Path, **overrides: Any) -> Dict[str, Any]:

@@ -322,10 +322,8 @@ if ! "${skip_train}" && [ ${stage} -le 10 ] && [ ${stop_stage} -ge 10 ]; then
     _logdir="${asr_stats_dir}/logdir"
     mkdir -p "${_logdir}"
     _nj=$(min "${nj}" "$(wc -l < "${_train}/wav.scp")" "$(wc -l < "${_valid}/wav.scp")")
-    ${python} -m espnet2.bin.split_scps --scps "${_train}/wav.scp" --names train \
-        --num_splits "${_nj}" --output_dir "${_logdir}"
-    ${python} -m espnet2.bin.split_scps --scps "${_valid}/wav.scp" --names valid \
-        --num_splits "${_nj}" --output_dir "${_logdir}"
+    ${python} -m espnet_mtasr.bin.split_scp "${_train}/wav.scp" "${_logdir}/train" "${_nj}"
+    ${python} -m espnet_mtasr.bin.split_scp "${_valid}/wav.scp" "${_logdir}/valid" "${_nj}"
     _opts=
     if [ "${feats_normalize}" = global_mvn ]; then
         # The statistics of global_mvn are what this stage computes.
@@ -432,8 +430,7 @@ if ! "${skip_eval}" && [ ${stage} -le 12 ] && [ ${stop_stage} -ge 12 ]; then
         _logdir="${_dir}/logdir"
         mkdir -p "${_logdir}"
         _nj=$(min "${inference_nj}" "$(wc -l < "${_data}/wav.scp")")
-        ${python} -m espnet2.bin.split_scps --scps "${_data}/wav.scp" --names keys \
-            --num_splits "${_nj}" --output_dir "${_logdir}"
+        ${python} -m espnet_mtasr.bin.split_scp "${_data}/wav.scp" "${_logdir}/keys" "${_nj}"
         log "Decoding started... log: '${_logdir}/asr_inference.*.log'"
         rm -f "${_logdir}"/*.log
         # shellcheck disable=SC2046,SC2086

@@ -1,0 +1,207 @@
+"""mtasr_train: --help, --print_config round trip, collect_stats + 1 epoch + decoding."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+from espnet2.asr.espnet_model import ESPnetASRModel
+
+from espnet_mtasr.bin import mtasr_inference, mtasr_train
+from espnet_mtasr.tasks.mtasr import MTASRTask
+
+
+def _helpers():
+    """test/tasks/conftest.py as a module (test dirs are not packages)."""
+    name = "mtasr_task_helpers"
+    if name not in sys.modules:
+        path = Path(__file__).resolve().parents[1] / "tasks" / "conftest.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        sys.modules[name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[name])
+    return sys.modules[name]
+
+
+H = _helpers()
+token_dir, sot_config, kaldi_dir = H.token_dir, H.sot_config, H.kaldi_dir
+
+
+def test_help_lists_new_options(capsys):
+    with pytest.raises(SystemExit) as e:
+        mtasr_train.main(["--help"])
+    assert e.value.code == 0
+    out = capsys.readouterr().out
+    for opt in ("--separator", "--separator_conf", "--serialized_ctc", "--model", "--encoder"):
+        assert opt in out
+
+
+def _print_config(capsys, *cmd: str) -> str:
+    with pytest.raises(SystemExit) as e:
+        mtasr_train.main(["--print_config", *cmd])
+    assert e.value.code == 0
+    return capsys.readouterr().out
+
+
+def test_print_config_round_trip(tmp_path, capsys, sot_config):
+    printed = _print_config(capsys, "--config", str(sot_config))
+    config = yaml.safe_load(printed)
+    assert config["encoder"] == "conformer" and config["decoder"] == "transformer"
+    assert config["separator"] is None and config["serialized_ctc"] is None
+    assert config["encoder_conf"]["output_size"] == 16  # the YAML value over the default
+    assert "num_blocks" in config["decoder_conf"] and "dropout_rate" in config["decoder_conf"]
+
+    dumped = tmp_path / "printed.yaml"
+    dumped.write_text(printed, encoding="utf-8")
+    reprinted = _print_config(capsys, "--config", str(dumped))
+    assert reprinted == printed
+
+    model = MTASRTask.build_model(H.parse_config(dumped))
+    reference = MTASRTask.build_model(H.parse_config(sot_config))
+    assert isinstance(model, ESPnetASRModel)
+    shapes = {k: v.shape for k, v in model.state_dict().items()}
+    assert shapes == {k: v.shape for k, v in reference.state_dict().items()}
+
+
+def test_print_config_uses_cmd_not_process_argv(capsys):
+    printed = yaml.safe_load(_print_config(capsys, "--encoder", "transformer"))
+    assert printed["encoder"] == "transformer"
+    assert "output_size" in printed["encoder_conf"]
+
+
+def test_input_error_is_one_line(tmp_path, capsys, token_dir):
+    config = H.write_yaml(tmp_path / "c.yaml", H.tiny_sot_config(token_dir, encoder="nosuch"))
+    with pytest.raises(SystemExit) as e:
+        mtasr_train.main(["--config", str(config), "--output_dir", str(tmp_path / "exp")])
+    assert e.value.code == 1
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith("ERROR: unknown --encoder 'nosuch'") and "conformer" in err
+
+
+def _data_opts(data: Path, split: str) -> list:
+    return [
+        f"--{split}_data_path_and_name_and_type",
+        f"{data}/wav.scp,speech,sound",
+        f"--{split}_data_path_and_name_and_type",
+        f"{data}/text,text,text",
+    ]
+
+
+def test_collect_stats_train_one_epoch_and_decode(tmp_path, sot_config, kaldi_dir):
+    """The recipe's stages 10-12 on 4 random-noise utterances (SOT text with <sc>)."""
+    stats, exp = tmp_path / "exp" / "asr_stats", tmp_path / "exp" / "asr"
+    common = ["--config", str(sot_config), "--use_preprocessor", "true", "--num_workers", "0"]
+    common += ["--log_level", "WARNING"]
+
+    # Stage 10: collect stats (global_mvn is configured for training: no --normalize none)
+    mtasr_train.main(
+        [
+            *common,
+            "--collect_stats",
+            "true",
+            *_data_opts(kaldi_dir, "train"),
+            *_data_opts(kaldi_dir, "valid"),
+            "--train_shape_file",
+            f"{kaldi_dir}/wav.scp",
+            "--valid_shape_file",
+            f"{kaldi_dir}/wav.scp",
+            "--output_dir",
+            str(stats),
+            "--normalize",
+            "global_mvn",
+        ]
+    )
+    text_shape = (stats / "train" / "text_shape").read_text().split()
+    assert dict(zip(text_shape[::2], text_shape[1::2]))["2spk-a"] == "23"  # <sc> = 1 token
+    n_tokens = len(H.char_tokens())
+    for split in ("train", "valid"):  # as asr.sh: append the vocabulary size
+        lines = (stats / split / "text_shape").read_text().splitlines()
+        (stats / split / "text_shape.char").write_text(
+            "".join(f"{line},{n_tokens}\n" for line in lines)
+        )
+
+    # Stage 11: train one epoch with ESPnet's Trainer
+    mtasr_train.main(
+        [
+            *common,
+            "--normalize",
+            "global_mvn",
+            "--normalize_conf",
+            f"stats_file={stats}/train/feats_stats.npz",
+            *_data_opts(kaldi_dir, "train"),
+            *_data_opts(kaldi_dir, "valid"),
+            "--train_shape_file",
+            f"{stats}/train/speech_shape",
+            "--train_shape_file",
+            f"{stats}/train/text_shape.char",
+            "--valid_shape_file",
+            f"{stats}/valid/speech_shape",
+            "--valid_shape_file",
+            f"{stats}/valid/text_shape.char",
+            "--fold_length",
+            "80000",
+            "--fold_length",
+            "150",
+            "--batch_type",
+            "folded",
+            "--batch_size",
+            "2",
+            "--max_epoch",
+            "1",
+            "--optim",
+            "adam",
+            "--optim_conf",
+            "lr=0.001",
+            "--num_att_plot",
+            "0",
+            "--use_matplotlib",
+            "false",
+            "--use_tensorboard",
+            "false",
+            "--output_dir",
+            str(exp),
+        ]
+    )
+    assert (exp / "1epoch.pth").is_file() and (exp / "valid.acc.ave.pth").exists()
+    config = yaml.safe_load((exp / "config.yaml").read_text())
+    assert config["token_list"] == H.char_tokens() and config["normalize"] == "global_mvn"
+    state = torch.load(exp / "valid.acc.ave.pth", weights_only=True)
+    assert "normalize.mean" in state
+
+    # Stage 12: decode two utterances a batch, and one by one: same result
+    outputs = {}
+    for batch_size in (1, 2):
+        out = tmp_path / f"decode_bs{batch_size}"
+        mtasr_inference.main(
+            [
+                "--asr_train_config",
+                str(exp / "config.yaml"),
+                "--asr_model_file",
+                str(exp / "valid.acc.ave.pth"),
+                "--data_path_and_name_and_type",
+                f"{kaldi_dir}/wav.scp,speech,sound",
+                "--batch_size",
+                str(batch_size),
+                "--beam_size",
+                "3",
+                "--ctc_weight",
+                "0.3",
+                "--maxlenratio",
+                "0.5",
+                "--num_workers",
+                "0",
+                "--log_level",
+                "WARNING",
+                "--output_dir",
+                str(out),
+            ]
+        )
+        outputs[batch_size] = {
+            f: (out / "1best_recog" / f).read_text() for f in ("text", "token", "score")
+        }
+    assert outputs[1] == outputs[2]
+    keys = [line.split(maxsplit=1)[0] for line in outputs[1]["token"].splitlines()]
+    assert keys == sorted(H.TEXTS)
