@@ -15,7 +15,8 @@ part and hands the model class the parts its constructor names (``frontend``, ``
 ``normalize``, ``preencoder``, ``encoder``, ``postencoder``, ``decoder``, ``ctc``,
 ``joint_network``, ``separator``, ``serialized_ctc``, plus ``vocab_size`` and
 ``token_list``) and ``**model_conf``. A part that is configured but not taken by the model,
-or taken without a ``None`` default but not configured, is an error naming the option.
+or required by it (no default, annotation not ``Optional``) but not configured, is an error
+naming the option.
 
 Training, collect-stats and inference all go through ESPnet's ``AbsTask`` machinery
 (``MTASRTask.main``, ``build_model_from_file``), so a packed model (``espnet2.bin.pack``)

@@ -375,9 +375,11 @@ if ! "${skip_train}" && [ ${stage} -le 11 ] && [ ${stop_stage} -ge 11 ]; then
     chmod +x "${asr_exp}/run.sh"
     # Show ESPnet's per-epoch summaries while training runs (the full log is train.log).
     touch "${asr_exp}/train.log"
-    tail -n 0 -F "${asr_exp}/train.log" 2>/dev/null \
-        | grep --line-buffered -E "epoch results:|The training was finished|Error|error:" &
+    (tail -n 0 -F "${asr_exp}/train.log" 2>/dev/null \
+        | grep --line-buffered -E "epoch results:|The training was finished|Traceback|Error:" \
+        | grep --line-buffered -v nltk_data) &
     _tail_pid=$!
+    stop_tail() { pkill -P "${_tail_pid}" 2>/dev/null || true; kill "${_tail_pid}" 2>/dev/null || true; }
     # shellcheck disable=SC2086
     ${python} -m espnet2.bin.launch \
         --cmd "${cuda_cmd} --name $(basename "${asr_exp}")" \
@@ -406,8 +408,8 @@ if ! "${skip_train}" && [ ${stage} -le 11 ] && [ ${stop_stage} -ge 11 ]; then
             --output_dir "${asr_exp}" \
             --config "${asr_config}" \
             --frontend_conf fs="${fs}" \
-            ${_opts} ${asr_args} || { kill "${_tail_pid}" 2>/dev/null; log "training failed: see ${asr_exp}/train.log"; exit 1; }
-    kill "${_tail_pid}" 2>/dev/null || true
+            ${_opts} ${asr_args} || { stop_tail; log "training failed: see ${asr_exp}/train.log"; exit 1; }
+    stop_tail
     stage_end 11
 fi
 
@@ -460,8 +462,17 @@ fi
 
 if ! "${skip_eval}" && [ ${stage} -le 13 ] && [ ${stop_stage} -ge 13 ]; then
     stage_begin 13 "Scoring (${score_mode}): SOT error rate and cp error rate (meeteval) per talker count"
+    _tag="$(basename "${asr_exp}")/decode_${inference_tag}"
     for dset in ${test_sets}; do
         _dir="${asr_exp}/decode_${inference_tag}/${dset}"
+        _opts=
+        if [ -s "${_dir}/rtf" ]; then
+            _opts+="--rtf ${_dir}/rtf "
+        fi
+        if [ -n "${inference_config}" ]; then
+            _opts+="--inference_config ${inference_config} "
+        fi
+        # shellcheck disable=SC2086
         ${python} -m espnet_mtasr.bin.score \
             --ref "${data_feats}/${dset}/text" \
             --hyp "${_dir}/text" \
@@ -469,9 +480,14 @@ if ! "${skip_eval}" && [ ${stage} -le 13 ] && [ ${stop_stage} -ge 13 ]; then
             --mode "${score_mode}" \
             --out_dir "${_dir}/score" \
             --results_md "${results_md}" \
-            --tag "$(basename "${asr_exp}")/decode_${inference_tag}/${dset}" \
+            --tag "${_tag}" \
             --config "${asr_config}" \
-            --cmd "${run_args}"
+            --rtf_note "CPU, ${inference_nj} jobs x 1 thread, batch ${inference_batch_size}" \
+            --cmd "${run_args}" ${_opts}
+        # The experiment's own copy (packed with the model in stage 14), like ESPnet's asr.sh.
+        ${python} -m espnet_mtasr.bin.update_results \
+            --result_json "${_dir}/score/result.json" \
+            --results_md "${asr_exp}/RESULTS.md" --tag "${_tag}" --cmd "${run_args}"
     done
     log "Results: ${results_md}"
     stage_end 13
@@ -487,13 +503,16 @@ if ! "${skip_packing}" && [ ${stage} -le 14 ] && [ ${stop_stage} -ge 14 ]; then
     if [ "${token_type}" = bpe ]; then
         _opts+="--option ${bpemodel} "
     fi
+    for f in RESULTS.md images; do
+        if [ -e "${asr_exp}/${f}" ]; then
+            _opts+="--option ${asr_exp}/${f} "
+        fi
+    done
     # shellcheck disable=SC2086
     ${python} -m espnet_mtasr.bin.mtasr_pack \
         --asr_train_config "${asr_exp}"/config.yaml \
         --asr_model_file "${asr_exp}"/"${inference_asr_model}" \
         ${_opts} \
-        --option "${asr_exp}"/RESULTS.md \
-        --option "${asr_exp}"/images \
         --outpath "${packed_model}"
     stage_end 14
 fi
