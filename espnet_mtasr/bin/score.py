@@ -9,6 +9,14 @@ Example (word mode, LibriMix)::
 Mandarin cpCER: ``--mode char``. Speaker-tagged transcripts: ``--text_format spk_tag``.
 Writes ``result.txt``, ``result.json``, ``utt_errors.txt``, ``ref.seglst.json`` and
 ``hyp.seglst.json`` into ``--out_dir`` and prints the table.
+
+Decoding real-time factor: ``--rtf exp/asr/decode/test/rtf`` (the per-utterance timings
+of ``mtasr_inference``, all jobs concatenated) adds ``rtf``, ``rtf_audio_seconds``,
+``rtf_decode_seconds``, ``rtf_utts`` (and ``rtf_note``) to ``result.json``, a line to
+``result.txt`` and a ``### Decoding RTF`` table to the ``--results_md`` section; say how
+it was decoded with ``--rtf_note "CPU, 2 jobs x 1 thread, beam 5"``. ``--config`` and
+``--inference_config`` are kept in ``result.json`` too, so that
+``espnet_mtasr.bin.update_results`` writes the same section elsewhere.
 """
 
 from __future__ import annotations
@@ -18,9 +26,11 @@ import logging
 import shlex
 import sys
 from pathlib import Path
+from typing import Any
 
 from espnet_mtasr.metrics.results_md import ResultsEntry, update_results_md
-from espnet_mtasr.metrics.scoring_io import format_result_table, score_to_dir
+from espnet_mtasr.metrics.rtf import describe_rtf, read_rtf
+from espnet_mtasr.metrics.scoring_io import format_result_table, read_kaldi_lines, score_to_dir
 from espnet_mtasr.metrics.tokens import MODES
 from espnet_mtasr.metrics.wer import TEXT_FORMATS
 from espnet_mtasr.utils.errors import exit_on_input_error
@@ -54,7 +64,23 @@ def get_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--results_md", default=None, help="ESPnet-style RESULTS.md to update")
     parser.add_argument("--tag", default=None, help="section of --results_md (required with it)")
-    parser.add_argument("--config", default=None, help="config name shown; default: --tag")
+    parser.add_argument(
+        "--config", default=None, help="(training) config name shown; default: --tag"
+    )
+    parser.add_argument(
+        "--inference_config", default=None, help="decoding config name shown next to --config"
+    )
+    parser.add_argument(
+        "--rtf",
+        default=None,
+        help="'<utt> <audio seconds> <decoding seconds>' per utterance (the rtf file of "
+        "mtasr_inference, jobs concatenated): report the decoding real-time factor",
+    )
+    parser.add_argument(
+        "--rtf_note",
+        default="",
+        help="how it was decoded, shown with the RTF (e.g. 'CPU, 2 jobs x 1 thread, beam 5')",
+    )
     parser.add_argument(
         "--cmd", default=None, help="command shown in --results_md; default: this command"
     )
@@ -71,6 +97,23 @@ def main(cmd: list[str] | None = None) -> None:
         parser.error("--results_md needs --tag")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
     set_name = args.set_name or Path(args.ref).resolve().parent.name
+    extra: dict[str, Any] = {"config": args.config, "inference_config": args.inference_config}
+    notes = []
+    if args.rtf is not None:  # checked before anything is written
+        ref_ids = {utt for _, utt, _ in read_kaldi_lines(args.ref)}
+        rtf = read_rtf(args.rtf, utt_ids=ref_ids)
+        if rtf.num_utts < len(ref_ids):
+            logging.warning(
+                "%s times %d of the %d reference utterances; the RTF is over those",
+                args.rtf,
+                rtf.num_utts,
+                len(ref_ids),
+            )
+        if rtf.rtf is None:
+            logging.warning("%s has no (or zero) audio durations: RTF not known", args.rtf)
+        rtf_note = " ".join(args.rtf_note.split())
+        extra.update(rtf.to_dict(), rtf_note=rtf_note)
+        notes.append(describe_rtf(rtf, rtf_note))
     score = score_to_dir(
         args.ref,
         args.hyp,
@@ -79,14 +122,21 @@ def main(cmd: list[str] | None = None) -> None:
         mode=args.mode,
         text_format=args.text_format,
         set_name=set_name,
+        extra=extra,
+        notes=notes,
     )
     print(format_result_table(score, f"{set_name} ({args.mode})"), end="")
+    for note in notes:
+        print(note)
     if args.results_md is not None:
         command = args.cmd
         if command is None:
             command = shlex.join(["python", "-m", "espnet_mtasr.bin.score", *argv])
         entry = ResultsEntry.from_summary(
-            set_name, score.to_dict(), command=command, config=args.config or args.tag
+            set_name,
+            {**score.to_dict(), **extra},
+            command=command,
+            config=args.config or args.tag,
         )
         update_results_md(args.results_md, args.tag, entry)
         logging.info("updated section %r of %s", args.tag, args.results_md)

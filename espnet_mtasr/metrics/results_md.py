@@ -7,6 +7,7 @@ Each experiment has one section, keyed by its tag::
 
     - date: `2026-05-09 12:00:00 +0000`
     - config: `conf/tuning/train_llm_sot.yaml`
+    - inference config: `conf/decode_asr.yaml`
     - environment: python `3.11.7`, torch `2.13.0`, espnet `202511`, espnet_mtasr `0.1.0`
     - commands:
       - test (word): `python -m espnet_mtasr.bin.score ...`
@@ -18,13 +19,22 @@ Each experiment has one section, keyed by its tag::
     |test|1|...|
     |test|all|...|
 
+    ### Decoding RTF
+
+    RTF = total decoding time / total audio duration, over the utterances of all jobs ...
+
+    |set|RTF|#utts|audio (s)|decoding (s)|setup|
+    |---|---:|---:|---:|---:|---|
+    |test|0.1235|250|1800.2|222.3|CPU, 2 jobs x 1 thread, batch 1|
+
 A section holds one entry per (set, mode) (``mode`` ``char`` gives a ``### CER`` table
-with SOT CER / cpCER). Updating an entry re-renders the section from the data kept in
-its hidden ``<!-- espnet_mtasr-results ... -->`` comment: the same (set, mode) is
-replaced, other sets stay, and re-running never duplicates anything. A section is the
-``## <tag>`` heading up to the next ``#`` or ``##`` heading; text hand-written inside it
-is lost on update, text outside it is kept. Rates are percent with one decimal, as in
-ESPnet. The file is replaced atomically.
+with SOT CER / cpCER); the ``### Decoding RTF`` table has a row per set scored with
+``--rtf`` (see :mod:`espnet_mtasr.metrics.rtf`). Updating an entry re-renders the
+section from the data kept in its hidden ``<!-- espnet_mtasr-results ... -->`` comment:
+the same (set, mode) is replaced, other sets stay, and re-running never duplicates
+anything. A section is the ``## <tag>`` heading up to the next ``#`` or ``##`` heading;
+text hand-written inside it is lost on update, text outside it is kept. Rates are percent
+with one decimal, as in ESPnet. The file is replaced atomically.
 """
 
 from __future__ import annotations
@@ -40,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 import espnet_mtasr
+from espnet_mtasr.metrics.rtf import RTFSummary, format_rtf
 from espnet_mtasr.metrics.tokens import check_mode
 from espnet_mtasr.utils.fileio import atomic_write
 
@@ -79,6 +90,9 @@ class ResultsEntry:
         rows: per talker count, then ``all``.
         command: the command that produced the numbers.
         config: config name (e.g. the training YAML).
+        inference_config: decoding config name (e.g. the inference YAML).
+        rtf: decoding real-time factor of the set, if timed.
+        rtf_note: how it was decoded (hardware, jobs, threads, beam), shown with ``rtf``.
         date: when it was scored (see :func:`now_string`).
         environment: version line (see :func:`environment_line`).
     """
@@ -90,6 +104,9 @@ class ResultsEntry:
     config: str = ""
     date: str = ""
     environment: str = ""
+    inference_config: str = ""
+    rtf: RTFSummary | None = None
+    rtf_note: str = ""
 
     @classmethod
     def from_summary(
@@ -100,10 +117,15 @@ class ResultsEntry:
         config: str = "",
         date: str | None = None,
         environment: str | None = None,
+        inference_config: str | None = None,
+        rtf_note: str | None = None,
     ) -> ResultsEntry:
         """Build an entry from ``CorpusScore.to_dict()`` (the body of ``result.json``).
 
-        ``date`` and ``environment`` default to now and this interpreter's versions.
+        ``date`` and ``environment`` default to now and this interpreter's versions;
+        ``inference_config`` and ``rtf_note`` to the summary's keys of those names. The
+        real-time factor comes from the summary's ``rtf_*`` keys
+        (:meth:`~espnet_mtasr.metrics.rtf.RTFSummary.from_dict`), if any.
         """
         mode = check_mode(summary["mode"])
 
@@ -127,6 +149,13 @@ class ResultsEntry:
             config=config,
             date=now_string() if date is None else date,
             environment=environment_line() if environment is None else environment,
+            inference_config=(
+                (summary.get("inference_config") or "")
+                if inference_config is None
+                else inference_config
+            ),
+            rtf=RTFSummary.from_dict(summary),
+            rtf_note=(summary.get("rtf_note") or "") if rtf_note is None else rtf_note,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -136,7 +165,14 @@ class ResultsEntry:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> ResultsEntry:
         """Inverse of :meth:`to_dict`."""
-        return cls(**{**d, "rows": tuple(ResultsRow(**r) for r in d["rows"])})
+        rtf = d.get("rtf")
+        return cls(
+            **{
+                **d,
+                "rows": tuple(ResultsRow(**r) for r in d["rows"]),
+                "rtf": None if rtf is None else RTFSummary(**rtf),
+            }
+        )
 
 
 def now_string() -> str:
@@ -171,6 +207,15 @@ def _pct(x: float | None) -> str:
     return "-" if x is None else f"{100 * x:.1f}"
 
 
+def _cell(s: str) -> str:
+    """Free text as one Markdown table cell."""
+    return " ".join(s.split()).replace("|", "\\|")
+
+
+def _seconds(x: float | None) -> str:
+    return "-" if x is None else f"{x:.1f}"
+
+
 def _unique(values: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(v for v in values if v))
 
@@ -187,6 +232,9 @@ def render_section(tag: str, entries: Sequence[ResultsEntry]) -> str:
     configs = _unique([e.config for e in entries])
     if configs:
         lines.append("- config: " + "; ".join(_code(c) for c in configs))
+    inference_configs = _unique([e.inference_config for e in entries])
+    if inference_configs:
+        lines.append("- inference config: " + "; ".join(_code(c) for c in inference_configs))
     environments = _unique([e.environment for e in entries])
     if environments:
         lines.append("- environment: " + "; ".join(environments))
@@ -218,6 +266,32 @@ def render_section(tag: str, entries: Sequence[ResultsEntry]) -> str:
                     _pct(r.count_accuracy),
                 ]
                 lines.append("|" + "|".join(cells) + "|")
+    rtf_rows = []
+    for e in entries:
+        if e.rtf is not None:
+            cells = [
+                _cell(e.set_name),
+                format_rtf(e.rtf),
+                str(e.rtf.num_utts),
+                _seconds(e.rtf.audio_seconds),
+                _seconds(e.rtf.decode_seconds),
+                _cell(e.rtf_note),
+            ]
+            rtf_rows.append("|" + "|".join(cells) + "|")
+    if rtf_rows:
+        lines += [
+            "",
+            "### Decoding RTF",
+            "",
+            "RTF = total decoding time / total audio duration, over the utterances of all"
+            " jobs. Decoding time: wall clock of decoding each utterance alone (model"
+            " loading and audio reading not counted), so this is the RTF of one decoding"
+            " stream; running jobs in parallel does not lower it.",
+            "",
+            "|set|RTF|#utts|audio (s)|decoding (s)|setup|",
+            "|---|---:|---:|---:|---:|---|",
+            *_unique(rtf_rows),  # a set scored in word and char mode: one row
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -300,6 +300,8 @@ def score_to_dir(
     mode: str = "word",
     text_format: str = "sot",
     set_name: str = "",
+    extra: Mapping[str, Any] | None = None,
+    notes: Sequence[str] = (),
 ) -> CorpusScore:
     """Score a hypothesis file and write the reports into ``out_dir``.
 
@@ -307,9 +309,12 @@ def score_to_dir(
     ``utt_errors.txt`` (per utterance), and ``ref.seglst.json`` / ``hyp.seglst.json``
     for ``meeteval-wer cpwer -r ref.seglst.json -h hyp.seglst.json`` (same numbers).
     Missing hypotheses are scored as empty and logged as a warning with their count.
+    ``extra`` adds keys to ``result.json`` (e.g. the decoding real-time factor) and
+    ``notes`` adds ``# <note>`` lines to ``result.txt``.
 
     Raises:
         MTASRInputError: see :func:`load_scoring_input`.
+        ValueError: a key of ``extra`` that ``result.json`` already has.
     """
     from espnet_mtasr.metrics.wer import score_corpus
 
@@ -342,19 +347,21 @@ def score_to_dir(
     meeteval_cmd = (
         f"meeteval-wer cpwer -r {out_dir / 'ref.seglst.json'} -h {out_dir / 'hyp.seglst.json'}"
     )
+    summary = {
+        "set": set_name,
+        "ref": str(ref_path),
+        "hyp": str(hyp_path),
+        "utt2num_spk": None if utt2num_spk_path is None else str(utt2num_spk_path),
+        **score.to_dict(),
+    }
+    clash = sorted(set(summary) & set(extra or {}))
+    if clash:
+        raise ValueError(f"extra result.json keys {clash} clash with the scores")
     with atomic_write(out_dir / "result.txt") as f:
         f.write(format_result_table(score, title))
         f.write(f"# cp{er} check with meeteval: {meeteval_cmd}\n")
-    write_json(
-        out_dir / "result.json",
-        {
-            "set": set_name,
-            "ref": str(ref_path),
-            "hyp": str(hyp_path),
-            "utt2num_spk": None if utt2num_spk_path is None else str(utt2num_spk_path),
-            **score.to_dict(),
-        },
-    )
+        f.writelines(f"# {note}\n" for note in notes)
+    write_json(out_dir / "result.json", {**summary, **(extra or {})})
     write_utt_errors(out_dir / "utt_errors.txt", score)
     hyps = {utt: inp.hyps.get(utt, "") for utt in inp.refs}
     write_seglst(out_dir / "ref.seglst.json", inp.refs, text_format, mode)

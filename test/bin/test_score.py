@@ -174,3 +174,136 @@ def test_update_results_bad_json(files, capsys):
             ]
         )
     assert "not a result.json" in capsys.readouterr().err
+
+
+# decoded utterances only (2spk-c has no hypothesis); two jobs' files concatenated
+RTF = "1spk-a 2.000 0.2000\n2spk-b 3.000 0.4000\n3spk-d 5.000 0.4000\n"
+NOTE = "CPU, 2 jobs x 1 thread, beam 5"
+
+
+@pytest.fixture
+def fixed_date(monkeypatch):
+    monkeypatch.setattr(
+        "espnet_mtasr.metrics.results_md.now_string", lambda: "2026-01-01 00:00:00 +0000"
+    )
+
+
+def run_timed(files, *extra):
+    files["rtf"] = files["hyp"].parent / "rtf"
+    if not files["rtf"].exists():
+        files["rtf"].write_text(RTF, encoding="utf-8")
+    run_score(
+        files,
+        "--rtf",
+        str(files["rtf"]),
+        "--rtf_note",
+        NOTE,
+        "--config",
+        "conf/train.yaml",
+        "--inference_config",
+        "conf/decode.yaml",
+        *extra,
+    )
+
+
+def test_rtf_in_result_json_txt_and_stdout(files, capsys, caplog):
+    with caplog.at_level(logging.WARNING):
+        run_timed(files)
+    result = json.loads((files["out"] / "result.json").read_text())
+    assert {k: result[k] for k in result if k.startswith("rtf")} == {
+        "rtf": 0.1,
+        "rtf_audio_seconds": 10.0,
+        "rtf_decode_seconds": 1.0,
+        "rtf_utts": 3,
+        "rtf_note": NOTE,
+    }
+    assert (result["config"], result["inference_config"]) == ("conf/train.yaml", "conf/decode.yaml")
+    line = f"Decoding RTF 0.1000 (1.0 s decoding / 10.0 s audio, 3 utterances; {NOTE})"
+    assert line in capsys.readouterr().out
+    assert f"# {line}\n" in (files["out"] / "result.txt").read_text()
+    assert "times 3 of the 4 reference utterances" in caplog.text
+
+
+def test_no_rtf_no_rtf_keys(files):
+    run_score(files, "--rtf_note", NOTE)  # the recipe passes the note even without timings
+    result = json.loads((files["out"] / "result.json").read_text())
+    assert not [k for k in result if k.startswith("rtf")] and result["config"] is None
+
+
+def test_rtf_in_results_md_and_rerun_replaces(files, fixed_date):
+    argv = ["--results_md", str(files["md"]), "--tag", "llm_sot", "--cmd", "./run.sh"]
+    run_timed(files, *argv)
+    first = files["md"].read_text()
+    run_timed(files, *argv)
+    assert files["md"].read_text() == first
+    assert "- config: `conf/train.yaml`\n- inference config: `conf/decode.yaml`\n" in first
+    assert first.count("|test|0.1000|3|10.0|1.0|CPU, 2 jobs x 1 thread, beam 5|") == 1
+    files["rtf"].write_text(RTF.replace("0.4000", "0.9000"), encoding="utf-8")  # re-decoded
+    run_timed(files, *argv)
+    text = files["md"].read_text()
+    assert text.count("### Decoding RTF") == 1 and "|test|0.2000|3|10.0|2.0|" in text
+    assert "|test|0.1000|" not in text
+
+
+def test_update_results_carries_rtf(files, fixed_date, tmp_path):
+    """The recipe: score into RESULTS.md, then update_results into exp/<asr_exp>/RESULTS.md."""
+    run_timed(files, "--results_md", str(files["md"]), "--tag", "t", "--cmd", "./run.sh")
+    exp_md = tmp_path / "exp" / "RESULTS.md"
+    exp_md.parent.mkdir()
+    argv = [
+        "--result_json",
+        str(files["out"] / "result.json"),
+        "--results_md",
+        str(exp_md),
+        "--tag",
+        "t",
+        "--cmd",
+        "./run.sh",
+    ]
+    update_results.main(argv)
+    first = exp_md.read_text()
+    assert first == files["md"].read_text()  # the same section, config and RTF included
+    update_results.main(argv)
+    assert exp_md.read_text() == first
+    update_results.main([*argv, "--rtf_note", "GPU", "--inference_config", "conf/d2.yaml"])
+    text = exp_md.read_text()
+    assert "|test|0.1000|3|10.0|1.0|GPU|" in text and "`conf/d2.yaml`" in text
+    assert text.count("|test|0.1000|") == 1
+
+
+def test_bad_rtf_line_exits_before_writing(files, capsys):
+    files["rtf"] = files["hyp"].parent / "rtf"
+    files["rtf"].write_text("1spk-a 2.000 0.2000\n2spk-b 3.000\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as e:
+        run_timed(files, "--results_md", str(files["md"]), "--tag", "t")
+    assert e.value.code == 1
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0
+    assert err.startswith(f"ERROR: {files['rtf']}:2: expected '<utt> <audio seconds> <decoding")
+    assert not files["out"].exists() and not files["md"].exists()
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("9spk-x 1.0 0.1\n", ":1: utterance '9spk-x' is not in the scored set"),
+        ("", ": rtf file is empty"),
+    ],
+)
+def test_rtf_of_another_set_or_empty(files, capsys, text, message):
+    files["rtf"] = files["hyp"].parent / "rtf"
+    files["rtf"].write_text(text, encoding="utf-8")
+    with pytest.raises(SystemExit):
+        run_timed(files)
+    assert f"{files['rtf']}{message}" in capsys.readouterr().err
+
+
+def test_update_results_json_not_an_object(files, capsys):
+    files["out"].mkdir()
+    (files["out"] / "result.json").write_text("[]")
+    with pytest.raises(SystemExit):
+        update_results.main(
+            ["--result_json", str(files["out"] / "result.json"), "--results_md", "R.md"]
+            + ["--tag", "t"]
+        )
+    assert "not a result.json of espnet_mtasr.bin.score (TypeError" in capsys.readouterr().err

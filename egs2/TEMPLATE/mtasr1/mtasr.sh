@@ -434,7 +434,7 @@ if ! "${skip_eval}" && [ ${stage} -le 12 ] && [ ${stop_stage} -ge 12 ]; then
         _nj=$(min "${inference_nj}" "$(wc -l < "${_data}/wav.scp")")
         ${python} -m espnet_mtasr.bin.split_scp "${_data}/wav.scp" "${_logdir}/keys" "${_nj}"
         log "Decoding started... log: '${_logdir}/asr_inference.*.log'"
-        rm -f "${_logdir}"/*.log
+        rm -rf "${_logdir}"/*.log "${_logdir}"/output.*
         # shellcheck disable=SC2046,SC2086
         ${_cmd} --gpu "${_ngpu}" JOB=1:"${_nj}" "${_logdir}"/asr_inference.JOB.log \
             OMP_NUM_THREADS=1 ${python} -m espnet_mtasr.bin.mtasr_inference \
@@ -454,8 +454,12 @@ if ! "${skip_eval}" && [ ${stage} -le 12 ] && [ ${stop_stage} -ge 12 ]; then
                 done | LC_ALL=C sort -k1 > "${_dir}/${f}"
             fi
         done
-        # Decoding time per job, for the real-time factor in stage 13
-        cat "${_logdir}"/output.*/rtf 2>/dev/null > "${_dir}/rtf" || true
+        # Per-utterance decoding time, for the real-time factor in stage 13
+        if [ -f "${_logdir}/output.1/rtf" ]; then
+            for i in $(seq "${_nj}"); do
+                cat "${_logdir}/output.${i}/rtf"
+            done | LC_ALL=C sort -k1 > "${_dir}/rtf"
+        fi
     done
     stage_end 12
 fi
