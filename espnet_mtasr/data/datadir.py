@@ -42,8 +42,10 @@ from tqdm import tqdm
 from espnet_mtasr.metrics.tokens import MODES as TOKEN_TYPES
 from espnet_mtasr.metrics.tokens import tokenize
 from espnet_mtasr.text.sot import SC
+from espnet_mtasr.utils import kaldi_io
 from espnet_mtasr.utils.errors import MTASRInputError
 from espnet_mtasr.utils.fileio import atomic_dir, atomic_write, write_kaldi_map
+from espnet_mtasr.utils.kaldi_io import KaldiLine
 
 __all__ = [
     "AUDIO_FORMATS",
@@ -90,17 +92,8 @@ _ARK_RE = re.compile(r"(.+\.ark):[0-9]+")
 # --------------------------------------------------------------------------- reading
 
 
-@dataclass(frozen=True)
-class KaldiLine:
-    """One ``<key> <value>`` line of a Kaldi file (``line`` is 1-based)."""
-
-    key: str
-    value: str
-    line: int
-
-
 def read_kaldi_lines(path: PathLike, skip_blank: bool = False) -> List[KaldiLine]:
-    """Read a Kaldi ``<key> [<value>]`` file; the value may be empty.
+    """Read a Kaldi ``<key> [<value>]`` file of a data dir; the value may be empty.
 
     Args:
         path: the file.
@@ -110,22 +103,13 @@ def read_kaldi_lines(path: PathLike, skip_blank: bool = False) -> List[KaldiLine
         MTASRInputError: the file is missing, not UTF-8, or has a blank line.
     """
     path = Path(path)
-    if not path.is_file():
-        raise MTASRInputError("file not found", path, fix="rerun the stage that writes it")
-    out = []
-    try:
-        with path.open(encoding="utf-8") as f:
-            for lineno, raw in enumerate(f, 1):
-                parts = raw.strip().split(maxsplit=1)
-                if not parts:
-                    if skip_blank:
-                        continue
-                    fix = _fix_hint(path.parent, "it deletes blank lines")
-                    raise MTASRInputError("empty line", path, lineno, fix=fix)
-                out.append(KaldiLine(parts[0], parts[1] if len(parts) > 1 else "", lineno))
-    except UnicodeDecodeError as e:
-        raise MTASRInputError(f"not UTF-8 ({e})", path, fix="re-encode the file as UTF-8") from e
-    return out
+    return kaldi_io.read_kaldi_lines(
+        path,
+        skip_blank=skip_blank,
+        missing_fix="rerun the stage that writes it",
+        blank_message="empty line",
+        blank_fix=_fix_hint(path.parent, "it deletes blank lines"),
+    )
 
 
 def kaldi_files(data_dir: PathLike) -> List[str]:

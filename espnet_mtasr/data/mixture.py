@@ -54,6 +54,7 @@ from tqdm import tqdm
 
 from espnet_mtasr.utils.errors import MTASRInputError
 from espnet_mtasr.utils.fileio import atomic_dir, atomic_write
+from espnet_mtasr.utils.kaldi_io import read_kaldi_lines
 
 __all__ = [
     "MixtureSpec",
@@ -123,18 +124,6 @@ class MixtureSpec:
         return "_".join(u.utt_id for u in self.utts)
 
 
-def _read_map(path: Path) -> List[Tuple[str, str, int]]:
-    """Read a Kaldi ``<key> <value>`` file as ``(key, value, line)`` triples."""
-    out = []
-    with open(path, encoding="utf-8") as f:
-        for lineno, raw in enumerate(f, 1):
-            line = raw.strip()
-            if line:
-                key, _, value = line.partition(" ")
-                out.append((key, value.strip(), lineno))
-    return out
-
-
 def load_single_speaker_dir(data_dir: PathLike) -> List[SourceUtterance]:
     """Read ``wav.scp`` + ``utt2spk`` (+ optional ``segments``) of a Kaldi data dir.
 
@@ -160,10 +149,11 @@ def load_single_speaker_dir(data_dir: PathLike) -> List[SourceUtterance]:
             raise MTASRInputError(
                 "missing", path=p, fix="give a Kaldi data dir with wav.scp and utt2spk"
             )
-    wavs = {key: (value, line) for key, value, line in _read_map(wav_scp)}
+    wavs = {ln.key: (ln.value, ln.line) for ln in read_kaldi_lines(wav_scp, skip_blank=True)}
     segs: Dict[str, Tuple[str, float, float]] = {}
     if segments.is_file():
-        for key, value, line in _read_map(segments):
+        for ln in read_kaldi_lines(segments, skip_blank=True):
+            key, value, line = ln.key, ln.value, ln.line
             fields = value.split()
             try:
                 segs[key] = (fields[0], float(fields[1]), float(fields[2]))
@@ -175,7 +165,8 @@ def load_single_speaker_dir(data_dir: PathLike) -> List[SourceUtterance]:
                     fix="use '<utt> <rec> <start> <end>'",
                 ) from None
     out = []
-    for utt, spk, line in _read_map(utt2spk_path):
+    for ln in read_kaldi_lines(utt2spk_path, skip_blank=True):
+        utt, spk, line = ln.key, ln.value, ln.line
         if "_" in utt:
             raise MTASRInputError(
                 f"utterance id {utt!r} contains '_', which LibriMix uses to join ids",

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from espnet_mtasr.utils.errors import MTASRInputError
+from espnet_mtasr.utils.kaldi_io import check_new_key, read_text_lines
 
 __all__ = ["RTFSummary", "describe_rtf", "format_rtf", "read_rtf"]
 
@@ -122,22 +123,13 @@ def read_rtf(path: str | Path, utt_ids: Collection[str] | None = None) -> RTFSum
             the file and line.
     """
     path = Path(path)
-    if not path.is_file():
-        raise MTASRInputError(
-            "rtf file not found",
-            path=path,
-            fix="decode with espnet_mtasr.bin.mtasr_inference (it writes <output_dir>/rtf), "
-            "or score without --rtf",
-        )
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as e:
-        raise MTASRInputError(
-            f"not UTF-8 ({e.reason} at byte {e.start})", path=path, fix=_FIX
-        ) from None
-    lines = text.split("\n")  # not splitlines(): it also splits on \x1c, \u2028, ...
-    if lines[-1] == "":
-        lines.pop()
+    lines = read_text_lines(
+        path,
+        not_found="rtf file not found",
+        missing_fix="decode with espnet_mtasr.bin.mtasr_inference (it writes <output_dir>/rtf), "
+        "or score without --rtf",
+        utf8_fix=_FIX,
+    )
     if not lines:
         raise MTASRInputError(
             "rtf file is empty: no utterance was timed",
@@ -154,14 +146,14 @@ def read_rtf(path: str | Path, utt_ids: Collection[str] | None = None) -> RTFSum
                 f"expected {_LINE_FORMAT}, got {line!r}", path=path, line=lineno, fix=_FIX
             )
         utt = fields[0]
-        if utt in seen:
-            raise MTASRInputError(
-                f"duplicate utterance id {utt!r} (first on line {seen[utt]})",
-                path=path,
-                line=lineno,
-                fix="concatenate the rtf files of one decoding run only (stale job "
-                "directories?) and re-run decoding if in doubt",
-            )
+        check_new_key(
+            seen,
+            utt,
+            path,
+            lineno,
+            fix="concatenate the rtf files of one decoding run only (stale job "
+            "directories?) and re-run decoding if in doubt",
+        )
         if utt_ids is not None and utt not in utt_ids:
             raise MTASRInputError(
                 f"utterance {utt!r} is not in the scored set",
@@ -169,7 +161,6 @@ def read_rtf(path: str | Path, utt_ids: Collection[str] | None = None) -> RTFSum
                 line=lineno,
                 fix="give the rtf file of the decoding directory of --hyp",
             )
-        seen[utt] = lineno
         audio.append(_seconds(fields[1], "audio duration", path, lineno, allow_nan=True))
         decode.append(_seconds(fields[2], "decoding time", path, lineno, allow_nan=False))
     audio_seconds = None if any(math.isnan(a) for a in audio) else round(math.fsum(audio), 6)

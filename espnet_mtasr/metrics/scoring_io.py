@@ -15,6 +15,7 @@ from typing import Any
 
 from espnet_mtasr.metrics.tokens import tokenize, tokens_to_words
 from espnet_mtasr.metrics.wer import CorpusScore, GroupScore, check_text_format, extract_streams
+from espnet_mtasr.utils import kaldi_io
 from espnet_mtasr.utils.errors import MTASRInputError
 from espnet_mtasr.utils.fileio import atomic_write
 
@@ -42,37 +43,14 @@ def read_kaldi_lines(path: PathLike) -> list[tuple[int, str, str]]:
     Raises:
         MTASRInputError: missing or non-UTF-8 file, blank line, or duplicate key.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise MTASRInputError("file not found", path=path, fix="check the path")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as e:
-        raise MTASRInputError(
-            f"not UTF-8 ({e.reason} at byte {e.start})", path=path, fix="re-encode it as UTF-8"
-        ) from None
-    out = []
-    seen: dict[str, int] = {}
-    lines = text.split("\n")  # not splitlines(): it also splits on \x1c, \u2028, ...
-    if lines[-1] == "":
-        lines.pop()
-    for lineno, line in enumerate(lines, start=1):
-        parts = line.strip().split(maxsplit=1)
-        if not parts:
-            raise MTASRInputError(
-                "blank line", path=path, line=lineno, fix="every line must be '<utt> <value>'"
-            )
-        key = parts[0]
-        if key in seen:
-            raise MTASRInputError(
-                f"duplicate utterance id {key!r} (first on line {seen[key]})",
-                path=path,
-                line=lineno,
-                fix="keep one line per utterance",
-            )
-        seen[key] = lineno
-        out.append((lineno, key, parts[1] if len(parts) > 1 else ""))
-    return out
+    lines = kaldi_io.read_kaldi_lines(
+        path,
+        unique_keys=True,
+        missing_fix="check the path",
+        blank_fix="every line must be '<utt> <value>'",
+        duplicate_fix="keep one line per utterance",
+    )
+    return [(ln.line, ln.key, ln.value) for ln in lines]
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,25 +9,11 @@ import pytest
 import soundfile as sf
 import torch
 from espnet.nets.beam_search import Hypothesis
+from task_helpers import TEXTS, save_random_model, tiny_sot_config, write_kaldi_dir, write_yaml
 
 from espnet_mtasr.bin import mtasr_inference
 from espnet_mtasr.bin.mtasr_inference import MTSpeech2Text, inference
 from espnet_mtasr.utils.errors import MTASRInputError
-
-
-def _helpers():
-    """test/tasks/conftest.py as a module (test dirs are not packages)."""
-    name = "mtasr_task_helpers"
-    if name not in sys.modules:
-        path = Path(__file__).resolve().parents[1] / "tasks" / "conftest.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        sys.modules[name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[name])
-    return sys.modules[name]
-
-
-H = _helpers()
-token_dir, sot_config, kaldi_dir = H.token_dir, H.sot_config, H.kaldi_dir
 
 FAST = dict(beam_size=3, ctc_weight=0.3, maxlenratio=0.5)
 
@@ -37,7 +21,7 @@ FAST = dict(beam_size=3, ctc_weight=0.3, maxlenratio=0.5)
 @pytest.fixture
 def exp(tmp_path, sot_config) -> Path:
     """An exp dir with config.yaml + model.pth of a random tiny model."""
-    return H.save_random_model(sot_config, tmp_path / "exp").parent
+    return save_random_model(sot_config, tmp_path / "exp").parent
 
 
 @pytest.fixture
@@ -73,14 +57,14 @@ def test_batch_equals_one_by_one_and_output_format(tmp_path, s2t, kaldi_dir):
     for name in ("text", "token", "token_int", "score"):
         assert _read(tmp_path / "bs1", name) == _read(tmp_path / "bs3", name)
     lines = _read(tmp_path / "bs3", "token_int").splitlines()
-    assert [ln.split()[0] for ln in lines] == sorted(H.TEXTS)
+    assert [ln.split()[0] for ln in lines] == sorted(TEXTS)
     for ln in _read(tmp_path / "bs3", "score").splitlines():
         float(ln.split()[1])
     rtf = [ln.split() for ln in (tmp_path / "bs3" / "rtf").read_text().splitlines()]
-    assert [r[0] for r in rtf] == sorted(H.TEXTS) and all(len(r) == 3 for r in rtf)
+    assert [r[0] for r in rtf] == sorted(TEXTS) and all(len(r) == 3 for r in rtf)
     assert 0.5 < float(rtf[0][1]) <= 1.0 and float(rtf[0][2]) > 0  # audio s, decoding s
     # decode_batch on a padded batch equals single decoding
-    wavs = [sf.read(kaldi_dir / "wav" / f"{u}.wav", dtype="float32")[0] for u in sorted(H.TEXTS)]
+    wavs = [sf.read(kaldi_dir / "wav" / f"{u}.wav", dtype="float32")[0] for u in sorted(TEXTS)]
     lens = torch.tensor([len(w) for w in wavs[:2]])
     pad = torch.zeros(2, int(lens.max()))
     for i, w in enumerate(wavs[:2]):
@@ -102,7 +86,7 @@ def test_key_file_and_nbest(tmp_path, exp, kaldi_dir):
 
 
 def test_cli_with_decode_yaml(tmp_path, exp, kaldi_dir):
-    decode = H.write_yaml(
+    decode = write_yaml(
         tmp_path / "decode.yaml",
         dict(beam_size=2, ctc_weight=0.4, penalty=0.1, maxlenratio=0.5, nbest=1, batch_size=2),
     )
@@ -124,11 +108,11 @@ def test_cli_with_decode_yaml(tmp_path, exp, kaldi_dir):
             str(tmp_path / "out"),
         ]
     )
-    assert len(_read(tmp_path / "out", "text").splitlines()) == len(H.TEXTS)
+    assert len(_read(tmp_path / "out", "text").splitlines()) == len(TEXTS)
 
 
 def test_cli_rejects_unknown_decode_yaml_key(tmp_path, exp, capsys):
-    decode = H.write_yaml(tmp_path / "decode.yaml", dict(beam_size=2, lm_weight=0.3))
+    decode = write_yaml(tmp_path / "decode.yaml", dict(beam_size=2, lm_weight=0.3))
     with pytest.raises(SystemExit) as e:
         mtasr_inference.main(["--config", str(decode), "--asr_model_file", str(exp)])
     assert e.value.code == 2 and "lm_weight" in capsys.readouterr().err
@@ -156,12 +140,12 @@ def test_wav_mode_prints_text_and_checks_sample_rate(tmp_path, exp, capsys):
 def test_bad_model_inputs_are_clear(tmp_path, exp, token_dir):
     with pytest.raises(MTASRInputError, match="--asr_model_file file not found"):
         MTSpeech2Text(exp / "config.yaml", exp / "nosuch.pth")
-    other = H.write_yaml(
+    other = write_yaml(
         tmp_path / "other.yaml",
-        H.tiny_sot_config(token_dir, encoder_conf={"output_size": 8, "num_blocks": 1}),
+        tiny_sot_config(token_dir, encoder_conf={"output_size": 8, "num_blocks": 1}),
     )
     with pytest.raises(MTASRInputError, match="model file does not match the config"):
-        MTSpeech2Text(H.save_random_model(other, tmp_path / "other"), exp / "model.pth")
+        MTSpeech2Text(save_random_model(other, tmp_path / "other"), exp / "model.pth")
     with pytest.raises(MTASRInputError, match="expects a packed model"):
         MTSpeech2Text.from_packed(exp / "model.pth")
 
@@ -173,6 +157,6 @@ def test_ctc_only_decoding(s2t, exp):
 
 
 def test_too_short_utterance_gets_an_empty_hypothesis(tmp_path, s2t):
-    data = H.write_kaldi_dir(tmp_path / "short", {"a": "x", "b": "y"}, seconds=0.03)
+    data = write_kaldi_dir(tmp_path / "short", {"a": "x", "b": "y"}, seconds=0.03)
     inference(s2t, tmp_path / "out", [(f"{data}/wav.scp", "speech", "sound")], batch_size=2)
     assert _read(tmp_path / "out", "token").splitlines() == ["a ", "b "]

@@ -2,32 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
 from espnet2.bin import pack
+from task_helpers import save_random_model, tiny_sot_config, write_bpe_token_list, write_yaml
 
 from espnet_mtasr.bin import mtasr_inference, mtasr_pack
 from espnet_mtasr.bin.mtasr_inference import MTSpeech2Text
 
-
-def _helpers():
-    """test/tasks/conftest.py as a module (test dirs are not packages)."""
-    name = "mtasr_task_helpers"
-    if name not in sys.modules:
-        path = Path(__file__).resolve().parents[1] / "tasks" / "conftest.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        sys.modules[name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[name])
-    return sys.modules[name]
-
-
-H = _helpers()
 STATS = "exp/asr_stats/train/feats_stats.npz"
 BPE_DIR = "data/token_list/bpe_unigram"
 DECODE = ["--beam_size", "2", "--ctc_weight", "0.3", "--maxlenratio", "0.5"]
@@ -37,7 +23,7 @@ DECODE += ["--log_level", "WARNING"]
 def _recipe_with_exp(recipe: Path) -> None:
     """In ``recipe`` (the cwd): a BPE token list with <sc>, global_mvn stats, a random
     tiny model in exp/asr, all named by paths relative to the recipe, as asr.sh does."""
-    bpe, tokens = H.write_bpe_token_list(Path(BPE_DIR))
+    bpe, tokens = write_bpe_token_list(Path(BPE_DIR))
     n_mels = 16
     Path(STATS).parent.mkdir(parents=True)
     rng = np.random.default_rng(0)
@@ -47,7 +33,7 @@ def _recipe_with_exp(recipe: Path) -> None:
         sum=rng.standard_normal(n_mels) * 100,
         sum_square=np.full(n_mels, 1e4),
     )
-    config = H.tiny_sot_config(
+    config = tiny_sot_config(
         Path(BPE_DIR),
         token_type="bpe",
         bpemodel=str(bpe),
@@ -56,7 +42,7 @@ def _recipe_with_exp(recipe: Path) -> None:
         normalize="global_mvn",
         normalize_conf={"stats_file": STATS},
     )
-    H.save_random_model(H.write_yaml(Path("conf/train.yaml"), config), Path("exp/asr"))
+    save_random_model(write_yaml(Path("conf/train.yaml"), config), Path("exp/asr"))
 
 
 def _espnet_pack(*option: str) -> Path:

@@ -2,32 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
 import torch
 import yaml
 from espnet2.asr.espnet_model import ESPnetASRModel
+from task_helpers import TEXTS, char_tokens, parse_config, tiny_sot_config, write_yaml
 
 from espnet_mtasr.bin import mtasr_inference, mtasr_train
 from espnet_mtasr.tasks.mtasr import MTASRTask
-
-
-def _helpers():
-    """test/tasks/conftest.py as a module (test dirs are not packages)."""
-    name = "mtasr_task_helpers"
-    if name not in sys.modules:
-        path = Path(__file__).resolve().parents[1] / "tasks" / "conftest.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        sys.modules[name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[name])
-    return sys.modules[name]
-
-
-H = _helpers()
-token_dir, sot_config, kaldi_dir = H.token_dir, H.sot_config, H.kaldi_dir
 
 
 def test_help_lists_new_options(capsys):
@@ -59,8 +43,8 @@ def test_print_config_round_trip(tmp_path, capsys, sot_config):
     reprinted = _print_config(capsys, "--config", str(dumped))
     assert reprinted == printed
 
-    model = MTASRTask.build_model(H.parse_config(dumped))
-    reference = MTASRTask.build_model(H.parse_config(sot_config))
+    model = MTASRTask.build_model(parse_config(dumped))
+    reference = MTASRTask.build_model(parse_config(sot_config))
     assert isinstance(model, ESPnetASRModel)
     shapes = {k: v.shape for k, v in model.state_dict().items()}
     assert shapes == {k: v.shape for k, v in reference.state_dict().items()}
@@ -73,7 +57,7 @@ def test_print_config_uses_cmd_not_process_argv(capsys):
 
 
 def test_input_error_is_one_line(tmp_path, capsys, token_dir):
-    config = H.write_yaml(tmp_path / "c.yaml", H.tiny_sot_config(token_dir, encoder="nosuch"))
+    config = write_yaml(tmp_path / "c.yaml", tiny_sot_config(token_dir, encoder="nosuch"))
     with pytest.raises(SystemExit) as e:
         mtasr_train.main(["--config", str(config), "--output_dir", str(tmp_path / "exp")])
     assert e.value.code == 1
@@ -116,7 +100,7 @@ def test_collect_stats_train_one_epoch_and_decode(tmp_path, sot_config, kaldi_di
     )
     text_shape = (stats / "train" / "text_shape").read_text().split()
     assert dict(zip(text_shape[::2], text_shape[1::2]))["2spk-a"] == "23"  # <sc> = 1 token
-    n_tokens = len(H.char_tokens())
+    n_tokens = len(char_tokens())
     for split in ("train", "valid"):  # as asr.sh: append the vocabulary size
         lines = (stats / split / "text_shape").read_text().splitlines()
         (stats / split / "text_shape.char").write_text(
@@ -167,7 +151,7 @@ def test_collect_stats_train_one_epoch_and_decode(tmp_path, sot_config, kaldi_di
     )
     assert (exp / "1epoch.pth").is_file() and (exp / "valid.acc.ave.pth").exists()
     config = yaml.safe_load((exp / "config.yaml").read_text())
-    assert config["token_list"] == H.char_tokens() and config["normalize"] == "global_mvn"
+    assert config["token_list"] == char_tokens() and config["normalize"] == "global_mvn"
     state = torch.load(exp / "valid.acc.ave.pth", weights_only=True)
     assert "normalize.mean" in state
 
@@ -204,4 +188,4 @@ def test_collect_stats_train_one_epoch_and_decode(tmp_path, sot_config, kaldi_di
         }
     assert outputs[1] == outputs[2]
     keys = [line.split(maxsplit=1)[0] for line in outputs[1]["token"].splitlines()]
-    assert keys == sorted(H.TEXTS)
+    assert keys == sorted(TEXTS)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from typing import Optional, Tuple
 
@@ -14,28 +12,21 @@ from espnet2.asr.encoder.conformer_encoder import ConformerEncoder
 from espnet2.asr.espnet_model import ESPnetASRModel
 from espnet2.tasks import asr as espnet_asr
 from espnet2.train.abs_espnet_model import AbsESPnetModel
+from task_helpers import (
+    SC,
+    char_tokens,
+    parse_config,
+    save_random_model,
+    tiny_sot_config,
+    write_bpe_token_list,
+    write_yaml,
+)
 
 from espnet_mtasr.asr.ctc.abs_serialized_ctc import AbsSerializedCTC
 from espnet_mtasr.asr.separator.abs_separator import AbsSeparator
 from espnet_mtasr.tasks import mtasr
 from espnet_mtasr.tasks.mtasr import MTASRTask, check_symbols_kept_whole
 from espnet_mtasr.utils.errors import MTASRInputError
-
-
-def _helpers():
-    """test/tasks/conftest.py as a module (test dirs are not packages)."""
-    name = "mtasr_task_helpers"
-    if name not in sys.modules:
-        path = Path(__file__).resolve().parents[1] / "tasks" / "conftest.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        sys.modules[name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[name])
-    return sys.modules[name]
-
-
-H = _helpers()
-SC, char_tokens, parse_config = H.SC, H.char_tokens, H.parse_config
-tiny_sot_config, write_yaml = H.tiny_sot_config, H.write_yaml
 
 # --------------------------------------------------------------------------- registries
 
@@ -142,7 +133,7 @@ def test_build_sot_aed_with_sc_token(sot_config):
 
 
 def test_build_model_from_file_round_trip(tmp_path, sot_config):
-    config = H.save_random_model(sot_config, tmp_path / "exp")
+    config = save_random_model(sot_config, tmp_path / "exp")
     model, args = MTASRTask.build_model_from_file(config, tmp_path / "exp" / "model.pth")
     assert isinstance(model, ESPnetASRModel) and args.token_list == char_tokens()
 
@@ -340,7 +331,7 @@ def test_char_without_nlsyms_is_an_error(tmp_path, token_dir):
 
 
 def test_bpe_preprocessor_keeps_user_defined_sc(tmp_path, token_dir):
-    bpe, tokens = H.write_bpe_token_list(tmp_path / "bpe")
+    bpe, tokens = write_bpe_token_list(tmp_path / "bpe")
     overrides = dict(token_type="bpe", bpemodel=str(bpe), token_list=str(tokens))
     config = write_yaml(tmp_path / "c.yaml", tiny_sot_config(token_dir, **overrides))
     args = parse_config(config)
@@ -350,7 +341,7 @@ def test_bpe_preprocessor_keeps_user_defined_sc(tmp_path, token_dir):
 
 
 def test_bpe_splitting_sc_is_an_error(tmp_path):
-    bpe, tokens_txt = H.write_bpe_token_list(tmp_path / "bpe", user_symbols=False)
+    bpe, tokens_txt = write_bpe_token_list(tmp_path / "bpe", user_symbols=False)
     tokens = tokens_txt.read_text().split()
     with pytest.raises(MTASRInputError, match="sentencepiece model splits"):
         check_symbols_kept_whole("bpe", tokens, bpemodel=str(bpe))

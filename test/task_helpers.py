@@ -1,7 +1,8 @@
-"""Tiny fixtures for MTASRTask tests: token lists, configs, random-noise Kaldi dirs.
+"""Helpers of the MTASRTask tests: token lists, configs, random-noise Kaldi dirs.
 
-Also used by ``test/bin/test_mtasr_*.py``, which load this file by path
-(:func:`load_helpers` there) because test directories are not packages.
+Imported as ``from task_helpers import ...`` by ``test/tasks`` and ``test/bin`` (pytest puts
+``test/`` on ``sys.path``: ``pythonpath`` in ``pyproject.toml``); the fixtures built on them
+(``token_dir``, ``sot_config``, ``kaldi_dir``) are in ``test/conftest.py``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
-import pytest
 import soundfile as sf
 import yaml
 
@@ -155,22 +155,3 @@ def save_random_model(config: Path, out_dir: Path) -> Path:
     with (out_dir / "config.yaml").open("w", encoding="utf-8") as f:
         yaml_no_alias_safe_dump(vars(args), f, indent=4, sort_keys=False)
     return out_dir / "config.yaml"
-
-
-@pytest.fixture
-def token_dir(tmp_path: Path) -> Path:
-    """``tmp/token_list/{tokens,nlsyms}.txt`` for char tokens with ``<sc>``."""
-    write_token_list(tmp_path / "token_list")
-    return tmp_path / "token_list"
-
-
-@pytest.fixture
-def sot_config(tmp_path: Path, token_dir: Path) -> Path:
-    """A tiny SOT-AED training YAML."""
-    return write_yaml(tmp_path / "conf" / "train_sot.yaml", tiny_sot_config(token_dir))
-
-
-@pytest.fixture
-def kaldi_dir(tmp_path: Path) -> Path:
-    """Four random-noise utterances (0.8-1 s) with SOT text."""
-    return write_kaldi_dir(tmp_path / "data" / "train")
