@@ -3,7 +3,7 @@
 Example (word mode, LibriMix)::
 
     python -m espnet_mtasr.bin.score --ref data/test/text --hyp exp/asr/decode/test/text \\
-        --utt2num_spk data/test/utt2num_spk --out_dir exp/asr/decode/test/score \\
+        --utt2num_spk data/test/utt2num_spk --out_dir exp/asr/decode/test/score_wer \\
         --results_md RESULTS.md --tag asr_llm_sot --config conf/tuning/train_llm_sot.yaml
 
 Mandarin cpCER: ``--mode char``. Speaker-tagged transcripts: ``--text_format spk_tag``.

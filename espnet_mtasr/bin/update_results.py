@@ -2,7 +2,8 @@
 
 Example::
 
-    python -m espnet_mtasr.bin.update_results --result_json exp/asr/decode/test/score/result.json \\
+    python -m espnet_mtasr.bin.update_results \\
+        --result_json exp/asr/decode/test/score_wer/result.json \\
         --results_md RESULTS.md --tag asr_llm_sot --cmd "./run.sh --stage 13"
 
 ``python -m espnet_mtasr.bin.score --results_md ...`` does the same in one step; given

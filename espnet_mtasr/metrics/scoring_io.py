@@ -319,6 +319,11 @@ def score_to_dir(
     score = score_corpus(inp.refs, inp.hyps, inp.talkers, mode, text_format)
 
     out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise MTASRInputError(
+            f"--out_dir {out_dir} exists and is not a directory; "
+            "give a directory path for the score files (e.g. <decode_dir>/score_wer)"
+        )
     out_dir.mkdir(parents=True, exist_ok=True)
     er = "CER" if mode == "char" else "WER"
     title = f"SOT {er} and cp{er} of {set_name or ref_path}: {hyp_path} against {ref_path}"

@@ -307,3 +307,14 @@ def test_update_results_json_not_an_object(files, capsys):
             + ["--tag", "t"]
         )
     assert "not a result.json of espnet_mtasr.bin.score (TypeError" in capsys.readouterr().err
+
+
+def test_out_dir_that_is_a_file_exits_with_the_option(files, capsys):
+    # A decode dir holds the merged beam ``score`` file; scoring into it must not crash.
+    files["out"].write_text("1spk-a -1.0\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as e:
+        run_score(files)
+    assert e.value.code == 1
+    err = capsys.readouterr().err
+    assert f"--out_dir {files['out']} exists and is not a directory" in err
+    assert files["out"].read_text() == "1spk-a -1.0\n"

@@ -469,6 +469,8 @@ if ! "${skip_eval}" && [ ${stage} -le 13 ] && [ ${stop_stage} -ge 13 ]; then
     _tag="$(basename "${asr_exp}")/decode_${inference_tag}"
     for dset in ${test_sets}; do
         _dir="${asr_exp}/decode_${inference_tag}/${dset}"
+        # score_wer / score_cer like ESPnet's asr.sh (${_dir}/score is the merged beam score file)
+        _sdir="${_dir}/score_$([ "${score_mode}" = char ] && echo cer || echo wer)"
         _opts=
         if [ -s "${_dir}/rtf" ]; then
             _opts+="--rtf ${_dir}/rtf "
@@ -482,7 +484,7 @@ if ! "${skip_eval}" && [ ${stage} -le 13 ] && [ ${stop_stage} -ge 13 ]; then
             --hyp "${_dir}/text" \
             --utt2num_spk "${data_feats}/${dset}/utt2num_spk" \
             --mode "${score_mode}" \
-            --out_dir "${_dir}/score" \
+            --out_dir "${_sdir}" \
             --results_md "${results_md}" \
             --tag "${_tag}" \
             --config "${asr_config}" \
@@ -490,7 +492,7 @@ if ! "${skip_eval}" && [ ${stage} -le 13 ] && [ ${stop_stage} -ge 13 ]; then
             --cmd "${run_args}" ${_opts}
         # The experiment's own copy (packed with the model in stage 14), like ESPnet's asr.sh.
         ${python} -m espnet_mtasr.bin.update_results \
-            --result_json "${_dir}/score/result.json" \
+            --result_json "${_sdir}/result.json" \
             --results_md "${asr_exp}/RESULTS.md" --tag "${_tag}" --cmd "${run_args}"
     done
     log "Results: ${results_md}"
