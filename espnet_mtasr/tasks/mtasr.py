@@ -55,7 +55,9 @@ from espnet2.train.trainer import Trainer
 from typeguard import typechecked
 
 from espnet_mtasr.asr.ctc.abs_serialized_ctc import AbsSerializedCTC
+from espnet_mtasr.asr.ctc.linear_serialized_ctc import LinearSerializedCTC
 from espnet_mtasr.asr.separator.abs_separator import AbsSeparator
+from espnet_mtasr.asr.separator.lstm_separator import LSTMSeparator
 from espnet_mtasr.utils.errors import MTASRInputError
 
 # Tokens ESPnet itself treats specially; every other ``<...>`` token of a token list
@@ -161,14 +163,14 @@ decoder_choices = MTASRClassChoices(
 )
 separator_choices = MTASRClassChoices(
     "separator",
-    classes=dict(),
+    classes=dict(lstm=LSTMSeparator),
     type_check=AbsSeparator,
     default=None,
     optional=True,
 )
 serialized_ctc_choices = MTASRClassChoices(
     "serialized_ctc",
-    classes=dict(),
+    classes=dict(linear=LinearSerializedCTC),
     type_check=AbsSerializedCTC,
     default=None,
     optional=True,

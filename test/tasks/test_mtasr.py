@@ -52,8 +52,11 @@ def test_registries_hold_espnet_stock_classes_without_touching_espnet():
         assert set(espnets.classes) <= set(ours.classes)
     assert by_name["encoder"].classes["conformer"] is ConformerEncoder
     assert by_name["model"].classes == {"espnet": ESPnetASRModel}
-    for kind, base in (("separator", AbsSeparator), ("serialized_ctc", AbsSerializedCTC)):
-        assert by_name[kind].classes == {}
+    for kind, base, names in (
+        ("separator", AbsSeparator, {"lstm"}),
+        ("serialized_ctc", AbsSerializedCTC, {"linear"}),
+    ):
+        assert set(by_name[kind].classes) == names
         assert by_name[kind].optional and by_name[kind].default is None
         assert by_name[kind].base_type is base
     # ESPnet's own registries are untouched
@@ -93,9 +96,21 @@ def test_unknown_name_in_yaml_names_option_and_choices(tmp_path, token_dir, kind
     assert f"unknown --{kind} 'nosuch'" in msg and valid in msg and "valid choices" in msg
 
 
-def test_unknown_separator_in_yaml_says_none_registered(tmp_path, token_dir):
+def test_unknown_separator_in_yaml_lists_the_choices(tmp_path, token_dir):
+    config = write_yaml(tmp_path / "c.yaml", tiny_sot_config(token_dir, separator="tasnet"))
+    with pytest.raises(ValueError, match="unknown --separator 'tasnet'; valid choices: lstm"):
+        MTASRTask.build_model(parse_config(config))
+
+
+def test_separator_the_model_does_not_take_names_the_option(tmp_path, token_dir):
     config = write_yaml(tmp_path / "c.yaml", tiny_sot_config(token_dir, separator="lstm"))
-    with pytest.raises(ValueError, match="no separator class is registered yet"):
+    with pytest.raises(ValueError, match="--model espnet does not use a separator"):
+        MTASRTask.build_model(parse_config(config))
+
+
+def test_serialized_ctc_without_separator(tmp_path, token_dir):
+    config = write_yaml(tmp_path / "c.yaml", tiny_sot_config(token_dir, serialized_ctc="linear"))
+    with pytest.raises(ValueError, match="needs talker streams"):
         MTASRTask.build_model(parse_config(config))
 
 
