@@ -56,6 +56,7 @@ from typeguard import typechecked
 
 from espnet_mtasr.asr.ctc.abs_serialized_ctc import AbsSerializedCTC
 from espnet_mtasr.asr.ctc.linear_serialized_ctc import LinearSerializedCTC
+from espnet_mtasr.asr.encoder.hf_wavlm_encoder import HFWavLMEncoder
 from espnet_mtasr.asr.separator.abs_separator import AbsSeparator
 from espnet_mtasr.asr.separator.lstm_separator import LSTMSeparator
 from espnet_mtasr.utils.errors import MTASRInputError
@@ -143,7 +144,7 @@ preencoder_choices = MTASRClassChoices(
 )
 encoder_choices = MTASRClassChoices(
     "encoder",
-    classes=_stock(espnet_asr.encoder_choices),
+    classes=_stock(espnet_asr.encoder_choices, hf_wavlm=HFWavLMEncoder),
     type_check=AbsEncoder,
     default="rnn",
 )

@@ -385,3 +385,32 @@ def test_multi_preprocessor_tokenizes_per_talker_texts(tmp_path, token_dir):
     assert [args.token_list[i] for i in out["text"]].count(SC) == 1
     assert [args.token_list[i] for i in out["text_spk1"]] == ["a", "b"]
     assert out["text_spk2"].shape == (0,)  # one-talker utterance: empty second talker
+
+
+def test_hf_wavlm_encoder_builds_on_raw_audio(tmp_path, token_dir):
+    from espnet_mtasr.asr.encoder.hf_wavlm_encoder import HFWavLMEncoder
+
+    tiny_wavlm = {
+        "hidden_size": 16,
+        "num_hidden_layers": 1,
+        "num_attention_heads": 2,
+        "intermediate_size": 32,
+        "conv_dim": [8] * 7,
+        "num_conv_pos_embeddings": 16,
+        "num_conv_pos_embedding_groups": 2,
+    }
+    conf = tiny_sot_config(token_dir)
+    conf.update(
+        frontend="none",
+        input_size=1,
+        normalize="none",
+        specaug="none",
+        encoder="hf_wavlm",
+        encoder_conf={"hf_config": tiny_wavlm, "mid_size": 8, "output_size": 16},
+    )
+    model = MTASRTask.build_model(parse_config(write_yaml(tmp_path / "c.yaml", conf)))
+    assert isinstance(model.encoder, HFWavLMEncoder) and model.frontend is None
+    speech = torch.randn(2, 16000)
+    lens = torch.tensor([16000, 12000])
+    enc, enc_lens = model.encode(speech, lens)
+    assert enc.shape == (2, 13, 16) and enc_lens.tolist() == [13, 10]
