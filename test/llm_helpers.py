@@ -1,0 +1,48 @@
+"""Tiny local HF causal LMs + tokenizers for tests (built in tmp dirs, nothing downloaded)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from espnet_mtasr.llm.tokenizer import train_llm_tokenizer
+
+SENTENCES = [
+    "SHE OPENED AN APPLE",
+    "WE COULD SING <sc> FOUR DOCTORS JUMPED",
+    "THE GREEN BIRD SANG A SONG",
+    "HELLO WORLD <sc> GOOD MORNING <sc> THANK YOU",
+    "A DOG RAN TO THE PARK",
+] * 4
+
+
+def make_tiny_llm(tmp: Path, family: str = "llama", extra_rows: int = 0) -> Path:
+    """Save a tiny random causal LM + tokenizer (with ``<sc>``) to ``tmp / family``.
+
+    ``llama``: the LM's vocabulary stops before ``<sc>`` (it was added later);
+    ``qwen2``: the LM's vocabulary is padded past the tokenizer (``extra_rows`` more).
+    """
+    from transformers import LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM
+
+    out = tmp / family
+    tok = train_llm_tokenizer(SENTENCES, out, vocab_size=80)
+    common = dict(
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=512,
+        bos_token_id=tok.bos_token_id,
+        eos_token_id=tok.eos_token_id,
+        pad_token_id=tok.pad_token_id,
+        tie_word_embeddings=False,
+    )
+    torch.manual_seed(0)
+    if family == "llama":
+        model = LlamaForCausalLM(LlamaConfig(vocab_size=len(tok) - 1, **common))
+    else:
+        model = Qwen2ForCausalLM(Qwen2Config(vocab_size=len(tok) + extra_rows, **common))
+    model.save_pretrained(str(out))
+    return out
