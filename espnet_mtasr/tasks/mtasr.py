@@ -56,9 +56,11 @@ from typeguard import typechecked
 
 from espnet_mtasr.asr.ctc.abs_serialized_ctc import AbsSerializedCTC
 from espnet_mtasr.asr.ctc.linear_serialized_ctc import LinearSerializedCTC
+from espnet_mtasr.asr.decoder.hf_llm_decoder import HFLLMDecoder
 from espnet_mtasr.asr.encoder.hf_wavlm_encoder import HFWavLMEncoder
 from espnet_mtasr.asr.separator.abs_separator import AbsSeparator
 from espnet_mtasr.asr.separator.lstm_separator import LSTMSeparator
+from espnet_mtasr.models.llm_sot_model import LLMSOTModel
 from espnet_mtasr.utils.errors import MTASRInputError
 
 # Tokens ESPnet itself treats specially; every other ``<...>`` token of a token list
@@ -131,6 +133,7 @@ model_choices = MTASRClassChoices(
     classes=dict(
         # One line per model family (see DESIGN.md, "Model families").
         espnet=ESPnetASRModel,  # SOT attention encoder-decoder (ESPnet baseline)
+        llm_sot=LLMSOTModel,  # encoder -> projector -> causal LLM on SOT text (seed 003)
     ),
     type_check=AbsESPnetModel,
     default="espnet",
@@ -157,7 +160,7 @@ postencoder_choices = MTASRClassChoices(
 )
 decoder_choices = MTASRClassChoices(
     "decoder",
-    classes=_stock(espnet_asr.decoder_choices),
+    classes=_stock(espnet_asr.decoder_choices, hf_llm=HFLLMDecoder),
     type_check=AbsDecoder,
     default=None,
     optional=True,

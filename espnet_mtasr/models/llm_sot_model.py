@@ -1,0 +1,169 @@
+"""LLM-based SOT (seed 003; the baseline of seed 002): encoder -> projector -> causal LLM.
+
+::
+
+    speech (B, L) -> [frontend -> specaug -> normalize] -> encoder -> (B, T, D)
+        -> HFLLMDecoder: projector -> prompt embeddings -> LLM (LoRA) -> SOT text + </s>
+
+The target is the SOT text (talkers in start-time order joined by ``<sc>``) as LLM token
+ids: the recipe uses ESPnet's ``token_type: hugging_face`` with the LLM's tokenizer, so
+ESPnet's ``text`` ids are the LLM's ids (see :mod:`espnet_mtasr.asr.decoder.hf_llm_decoder`).
+The loss is token-level cross entropy (optionally label-smoothed) over the target and its
+EOS, averaged over tokens.
+
+Decoding (:meth:`LLMSOTModel.decode`) is batched greedy or beam search with the LLM's KV
+cache; the output budget grows with the input duration:
+``max_new_tokens = maxlen_base + maxlen_per_second * seconds``.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import torch
+from espnet2.asr.encoder.abs_encoder import AbsEncoder
+from espnet2.asr.frontend.abs_frontend import AbsFrontend
+from espnet2.asr.specaug.abs_specaug import AbsSpecAug
+from espnet2.layers.abs_normalize import AbsNormalize
+from espnet2.torch_utils.device_funcs import force_gatherable
+from espnet2.train.abs_espnet_model import AbsESPnetModel
+from typeguard import typechecked
+
+from espnet_mtasr.asr.decoder.hf_llm_decoder import HFLLMDecoder
+
+
+class LLMSOTModel(AbsESPnetModel):
+    """Speech encoder + LLM decoder trained on SOT text.
+
+    Args:
+        vocab_size: injected (the token list = the LLM tokenizer's vocabulary).
+        token_list: injected.
+        frontend / specaug / normalize: ESPnet's parts (``None`` for a waveform encoder).
+        encoder: any ESPnet encoder (conformer, ``hf_wavlm``, ...).
+        decoder: an :class:`HFLLMDecoder` (``decoder: hf_llm``).
+        lsm_weight: label smoothing of the cross entropy.
+        sample_rate: of the input audio, for the duration-based output budget.
+    """
+
+    @typechecked
+    def __init__(
+        self,
+        vocab_size: int,
+        token_list: Union[Tuple[str, ...], List[str]],
+        frontend: Optional[AbsFrontend],
+        specaug: Optional[AbsSpecAug],
+        normalize: Optional[AbsNormalize],
+        encoder: AbsEncoder,
+        decoder: HFLLMDecoder,
+        lsm_weight: float = 0.0,
+        sample_rate: int = 16000,
+    ):
+        super().__init__()
+        self.vocab_size = vocab_size
+        self.token_list = list(token_list)
+        self.frontend = frontend
+        self.specaug = specaug
+        self.normalize = normalize
+        self.encoder = encoder
+        self.decoder = decoder
+        self.lsm_weight = lsm_weight
+        self.sample_rate = sample_rate
+
+    # ------------------------------------------------------------------ encoder
+    def _extract_feats(
+        self, speech: torch.Tensor, speech_lengths: torch.Tensor
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
+        speech = speech[:, : int(speech_lengths.max())]
+        if self.frontend is None:
+            return speech, speech_lengths
+        return self.frontend(speech, speech_lengths)
+
+    def encode(
+        self, speech: torch.Tensor, speech_lengths: torch.Tensor
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """``(B, L)`` speech -> ``(B, T, D)`` encoder output and ``(B,)`` lengths."""
+        feats, feats_lengths = self._extract_feats(speech, speech_lengths)
+        if self.specaug is not None and self.training:
+            feats, feats_lengths = self.specaug(feats, feats_lengths)
+        if self.normalize is not None:
+            feats, feats_lengths = self.normalize(feats, feats_lengths)
+        out, out_lens, _ = self.encoder(feats, feats_lengths)
+        return out, out_lens
+
+    def collect_feats(
+        self, speech: torch.Tensor, speech_lengths: torch.Tensor, **kwargs
+    ) -> Dict[str, torch.Tensor]:
+        feats, feats_lengths = self._extract_feats(speech, speech_lengths)
+        return {"feats": feats, "feats_lengths": feats_lengths}
+
+    # ------------------------------------------------------------------ training
+    def sot_loss(
+        self,
+        enc: torch.Tensor,
+        enc_lens: torch.Tensor,
+        text: torch.Tensor,
+        text_lengths: torch.Tensor,
+        sop: Optional[Sequence[Sequence[int]]] = None,
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Cross entropy of the SOT target + EOS and the token accuracy."""
+        logits, _ = self.decoder(enc, enc_lens, text, text_lengths, sop=sop)  # (B, L+1, V)
+        target = self.decoder.targets_with_eos(text, text_lengths)  # (B, L+1)
+        loss = torch.nn.functional.cross_entropy(
+            logits.transpose(1, 2), target, ignore_index=-1, label_smoothing=self.lsm_weight
+        )
+        valid = target >= 0
+        acc = (logits.argmax(-1)[valid] == target[valid]).float().mean()
+        return loss, acc
+
+    def forward(
+        self,
+        speech: torch.Tensor,
+        speech_lengths: torch.Tensor,
+        text: torch.Tensor,
+        text_lengths: torch.Tensor,
+        **kwargs,
+    ) -> Tuple[torch.Tensor, Dict[str, torch.Tensor], torch.Tensor]:
+        """ESPnet's model contract: (loss, stats, batch size as weight).
+
+        Args:
+            speech: ``(B, L)``; speech_lengths: ``(B,)``.
+            text: SOT token ids (LLM ids), ``(B, U)``, ``-1`` padded; text_lengths: ``(B,)``.
+        """
+        text = text[:, : int(text_lengths.max())]
+        enc, enc_lens = self.encode(speech, speech_lengths)
+        loss, acc = self.sot_loss(enc, enc_lens, text, text_lengths)
+        stats = {"loss": loss.detach(), "acc": acc.detach()}
+        loss, stats, weight = force_gatherable((loss, stats, speech.size(0)), loss.device)
+        return loss, stats, weight
+
+    # ------------------------------------------------------------------ decoding
+    def budget(
+        self, speech_lengths: torch.Tensor, maxlen_base: int, maxlen_per_second: float
+    ) -> torch.Tensor:
+        """Per-utterance output token budget from the input duration, ``(B,)``."""
+        seconds = speech_lengths.float() / self.sample_rate
+        return (maxlen_base + maxlen_per_second * seconds).ceil().long().clamp(min=1)
+
+    @torch.no_grad()
+    def decode(
+        self,
+        speech: torch.Tensor,
+        speech_lengths: torch.Tensor,
+        beam_size: int = 1,
+        maxlen_base: int = 10,
+        maxlen_per_second: float = 10.0,
+        length_penalty: float = 0.0,
+        repeat_max_period: int = 8,
+        repeat_min_count: int = 4,
+    ) -> List[Tuple[List[int], float]]:
+        """Decode a padded batch; per utterance the best (token ids, log-prob score)."""
+        enc, enc_lens = self.encode(speech, speech_lengths)
+        return self.decoder.generate(
+            enc,
+            enc_lens,
+            self.budget(speech_lengths, maxlen_base, maxlen_per_second),
+            beam_size=beam_size,
+            length_penalty=length_penalty,
+            repeat_max_period=repeat_max_period,
+            repeat_min_count=repeat_min_count,
+        )
