@@ -142,13 +142,13 @@ class HFWavLMEncoder(AbsEncoder):
         WavLMConfig, WavLMModel = _import_wavlm()
         if model_path is None:
             try:
-                config = WavLMConfig(**(hf_config or {}))
-            except (TypeError, ValueError) as e:
+                return WavLMModel(WavLMConfig(**(hf_config or {})))
+            except (TypeError, ValueError, RuntimeError) as e:
                 raise MTASRInputError(
-                    f"encoder_conf hf_config is not a valid WavLMConfig: {e}",
-                    fix="use keys of transformers.WavLMConfig",
+                    f"encoder_conf hf_config does not make a WavLM: {e}",
+                    fix="use keys of transformers.WavLMConfig with consistent sizes "
+                    "(e.g. hidden_size divisible by num_attention_heads)",
                 ) from e
-            return WavLMModel(config)
         if hf_config:
             raise MTASRInputError(
                 "encoder_conf sets both model_path and hf_config",
