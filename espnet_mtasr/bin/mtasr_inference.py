@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 import humanfriendly
 import numpy as np
@@ -45,6 +45,7 @@ from espnet2.utils.get_default_kwargs import get_default_kwargs
 from espnet2.utils.types import str2bool, str2triple_str, str_or_none
 from typeguard import typechecked
 
+from espnet_mtasr.asr.decoder.hf_llm_decoder import HFLLMDecoder
 from espnet_mtasr.tasks.mtasr import MTASRTask, frontend_choices
 from espnet_mtasr.utils.errors import MTASRInputError, exit_on_input_error
 from espnet_mtasr.utils.fileio import atomic_dir
@@ -84,6 +85,13 @@ def _check_config_files(config: Path, train_args: Dict[str, Any]) -> None:
         )
 
 
+class LLMHypothesis(NamedTuple):
+    """The result of LLM decoding: token ids (no EOS) and their log-probability."""
+
+    yseq: List[int]
+    score: float
+
+
 class MTSpeech2Text:
     """Decode speech with an MTASRTask model: ESPnet's ``Speech2Text`` conventions.
 
@@ -108,6 +116,16 @@ class MTSpeech2Text:
         minlenratio: min output length / encoder length.
         nbest: hypotheses returned per utterance.
         normalize_length: pick the best hypothesis by length-normalised score.
+        maxlen_base / maxlen_per_second: LLM families only: output budget per utterance,
+            ``maxlen_base + maxlen_per_second * seconds`` tokens.
+        length_penalty: LLM families only: score bonus per output token.
+        repeat_max_period / repeat_min_count: LLM families only: the repetition guard
+            (a hypothesis ending in a block of up to ``repeat_max_period`` tokens repeated
+            ``repeat_min_count`` times ends, cut back to one copy).
+
+    A model with an LLM decoder (``decoder: hf_llm``) is decoded by its own batched
+    greedy / beam search with a KV cache (``beam_size``; ``ctc_weight``, ``penalty``,
+    ``maxlenratio``, ``minlenratio`` and ``normalize_length`` do not apply; ``nbest`` 1).
     """
 
     @typechecked
@@ -126,6 +144,11 @@ class MTSpeech2Text:
         minlenratio: float = 0.0,
         nbest: int = 1,
         normalize_length: bool = False,
+        maxlen_base: int = 10,
+        maxlen_per_second: float = 10.0,
+        length_penalty: float = 0.0,
+        repeat_max_period: int = 8,
+        repeat_min_count: int = 4,
     ):
         from espnet.nets.batch_beam_search import BatchBeamSearch
         from espnet.nets.beam_search import BeamSearch
@@ -141,6 +164,30 @@ class MTSpeech2Text:
         # 1. Model, rebuilt through MTASRTask, weights loaded strictly
         model, train_args = self._load_model(asr_train_config, asr_model_file, device)
         model.to(dtype=getattr(torch, dtype)).eval()
+        self.asr_model = model
+        self.asr_train_args = train_args
+        self.device = device
+        self.dtype = dtype
+        self.nbest = nbest
+        self.fs = _expected_fs(train_args)
+        self._unpacked: Optional[tempfile.TemporaryDirectory] = None
+        self.converter = TokenIDConverter(token_list=list(model.token_list))
+        self.llm_options: Optional[Dict[str, Any]] = None
+        if isinstance(getattr(model, "decoder", None), HFLLMDecoder):
+            if nbest != 1:
+                raise MTASRInputError("--nbest: LLM decoding returns the best hypothesis only")
+            self.llm_options = dict(
+                beam_size=beam_size,
+                maxlen_base=maxlen_base,
+                maxlen_per_second=maxlen_per_second,
+                length_penalty=length_penalty,
+                repeat_max_period=repeat_max_period,
+                repeat_min_count=repeat_min_count,
+            )
+            self.beam_search = None
+            self.tokenizer = None
+            logger.info(f"LLM decoding: {self.llm_options}")
+            return
         for attr in ("encode", "ctc", "sos", "eos", "token_list"):
             if not hasattr(model, attr):
                 raise MTASRInputError(
@@ -193,18 +240,10 @@ class MTSpeech2Text:
         else:
             tokenizer = build_tokenizer(token_type=token_type)
 
-        self.asr_model = model
-        self.asr_train_args = train_args
         self.beam_search = beam_search
-        self.converter = TokenIDConverter(token_list=token_list)
         self.tokenizer = tokenizer
-        self.device = device
-        self.dtype = dtype
         self.maxlenratio = maxlenratio
         self.minlenratio = minlenratio
-        self.nbest = nbest
-        self.fs = _expected_fs(train_args)
-        self._unpacked: Optional[tempfile.TemporaryDirectory] = None
 
     @staticmethod
     def _load_model(
@@ -302,6 +341,8 @@ class MTSpeech2Text:
             speech = torch.tensor(speech)
         speech = speech.unsqueeze(0).to(getattr(torch, self.dtype))  # (1, T)
         lengths = speech.new_full([1], dtype=torch.long, fill_value=speech.size(1))
+        if self.llm_options is not None:
+            return self._decode_llm(speech, lengths)[0]
         batch = to_device({"speech": speech, "speech_lengths": lengths}, device=self.device)
         enc, _ = self.asr_model.encode(**batch)  # (1, T_enc, D_enc)
         if isinstance(enc, tuple):  # intermediate CTC outputs
@@ -324,7 +365,26 @@ class MTSpeech2Text:
         Returns:
             One n-best list per utterance, in batch order.
         """
+        if self.llm_options is not None:
+            return self._decode_llm(speech, speech_lengths)
         return [self(speech[b, : int(speech_lengths[b])]) for b in range(speech.size(0))]
+
+    def _decode_llm(self, speech: torch.Tensor, speech_lengths: torch.Tensor) -> List[NBestList]:
+        """One batched LLM decoding pass (KV cache): ``(B, T)`` -> B one-best lists."""
+        assert self.llm_options is not None
+        batch = to_device(
+            {"speech": speech.to(getattr(torch, self.dtype)), "speech_lengths": speech_lengths},
+            device=self.device,
+        )
+        best = self.asr_model.decode(batch["speech"], batch["speech_lengths"], **self.llm_options)
+        tokenizer = self.asr_model.decoder.tokenizer
+        out: List[NBestList] = []
+        for ids, score in best:
+            # <sc> / speaker tags are ordinary (non-special) tokens: they stay in the text
+            text = tokenizer.decode(ids, skip_special_tokens=True).replace("\n", " ").strip()
+            hyp = LLMHypothesis(yseq=list(ids), score=score)
+            out.append([(" ".join(text.split()), self.converter.ids2tokens(ids), list(ids), hyp)])
+        return out
 
     def _to_result(self, hyp: Any) -> Tuple[Optional[str], List[str], List[int], Any]:
         yseq = hyp.yseq.tolist() if isinstance(hyp.yseq, torch.Tensor) else list(hyp.yseq)
@@ -363,6 +423,16 @@ class MTSpeech2Text:
 
 
 @typechecked
+def _write_results(writer: DatadirWriter, key: str, results: NBestList) -> None:
+    for n, (text, token, token_int, hyp) in enumerate(results, 1):
+        w = writer[f"{n}best_recog"]
+        w["token"][key] = " ".join(token)
+        w["token_int"][key] = " ".join(map(str, token_int))
+        w["score"][key] = str(float(hyp.score) if hyp is not None else 0.0)
+        if text is not None:
+            w["text"][key] = text
+
+
 def inference(
     speech2text: MTSpeech2Text,
     output_dir: Union[Path, str],
@@ -400,7 +470,21 @@ def inference(
     with atomic_dir(output_dir) as tmp_dir, DatadirWriter(tmp_dir) as writer:
         for keys, batch in loader:
             speech, lengths = batch["speech"], batch["speech_lengths"]  # (B, T), (B,)
+            if speech2text.llm_options is not None:
+                # one batched pass; each utterance is charged its share of the audio
+                tic = time.perf_counter()
+                batch_results = speech2text.decode_batch(speech, lengths)
+                spent = time.perf_counter() - tic
+                share = lengths.double() / lengths.double().sum()
             for b, key in enumerate(keys):
+                if speech2text.llm_options is not None:
+                    seconds = int(lengths[b]) / fs if fs else float("nan")
+                    rtf_lines.append(f"{key} {seconds:.3f} {spent * float(share[b]):.4f}\n")
+                    _write_results(writer, key, batch_results[b])
+                    n_utts += 1
+                    audio_s += seconds if fs else 0.0
+                    logger.info(f"{key}: {batch_results[b][0][0]}")
+                    continue
                 one = speech[b, : int(lengths[b])]
                 tic = time.perf_counter()
                 try:
@@ -410,13 +494,7 @@ def inference(
                     results = [("", [], [], None)]
                 seconds = int(lengths[b]) / fs if fs else float("nan")
                 rtf_lines.append(f"{key} {seconds:.3f} {time.perf_counter() - tic:.4f}\n")
-                for n, (text, token, token_int, hyp) in enumerate(results, 1):
-                    w = writer[f"{n}best_recog"]
-                    w["token"][key] = " ".join(token)
-                    w["token_int"][key] = " ".join(map(str, token_int))
-                    w["score"][key] = str(float(hyp.score) if hyp is not None else 0.0)
-                    if text is not None:
-                        w["text"][key] = text
+                _write_results(writer, key, results)
                 n_utts += 1
                 audio_s += seconds if fs else 0.0
                 logger.info(f"{key}: {results[0][0]}")
@@ -489,6 +567,15 @@ def get_parser() -> config_argparse.ArgumentParser:
     group.add_argument("--ctc_weight", type=float, default=0.5, help="CTC weight")
     group.add_argument("--normalize_length", type=str2bool, default=False)
 
+    group = parser.add_argument_group("LLM decoding (decoder hf_llm; uses --beam_size)")
+    group.add_argument("--maxlen_base", type=int, default=10, help="Output budget: constant")
+    group.add_argument(
+        "--maxlen_per_second", type=float, default=10.0, help="Output budget: per input second"
+    )
+    group.add_argument("--length_penalty", type=float, default=0.0, help="Bonus per token")
+    group.add_argument("--repeat_max_period", type=int, default=8, help="Repetition guard")
+    group.add_argument("--repeat_min_count", type=int, default=4, help="Repetition guard")
+
     group = parser.add_argument_group("Text converter related")
     group.add_argument(
         "--token_type",
@@ -537,6 +624,11 @@ def main(cmd: Optional[Sequence[str]] = None) -> None:
         minlenratio=args.minlenratio,
         nbest=args.nbest,
         normalize_length=args.normalize_length,
+        maxlen_base=args.maxlen_base,
+        maxlen_per_second=args.maxlen_per_second,
+        length_penalty=args.length_penalty,
+        repeat_max_period=args.repeat_max_period,
+        repeat_min_count=args.repeat_min_count,
     )
     if args.model_file is not None:
         speech2text = MTSpeech2Text.from_packed(args.model_file, args.unpack_dir, **kwargs)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from llm_helpers import make_tiny_llm
+from llm_helpers import llm_sot_config, make_tiny_llm
 from task_helpers import parse_config, write_yaml
 
 from espnet_mtasr.models.llm_sot_model import LLMSOTModel
@@ -14,44 +14,6 @@ from espnet_mtasr.tasks.mtasr import MTASRTask
 @pytest.fixture(scope="module")
 def llm_dir(tmp_path_factory):
     return make_tiny_llm(tmp_path_factory.mktemp("llm"), "qwen2", extra_rows=3)
-
-
-def llm_sot_config(tmp_path, llm_dir):
-    from transformers import AutoTokenizer
-
-    tok = AutoTokenizer.from_pretrained(str(llm_dir))
-    token_list = tmp_path / "tokens.txt"
-    token_list.write_text(
-        "".join(tok.convert_ids_to_tokens(i) + "\n" for i in range(len(tok))), encoding="utf-8"
-    )
-    return {
-        "token_list": str(token_list),
-        "token_type": "hugging_face",
-        "bpemodel": str(llm_dir),
-        "frontend": "default",
-        "frontend_conf": {"fs": 16000, "n_fft": 256, "hop_length": 160, "n_mels": 16},
-        "normalize": "utterance_mvn",
-        "model": "llm_sot",
-        "model_conf": {"lsm_weight": 0.1},
-        "encoder": "conformer",
-        "encoder_conf": {
-            "output_size": 16,
-            "attention_heads": 2,
-            "linear_units": 32,
-            "num_blocks": 1,
-            "cnn_module_kernel": 3,
-            "input_layer": "conv2d",
-            "rel_pos_type": "latest",
-        },
-        "decoder": "hf_llm",
-        "decoder_conf": {
-            "llm_path": str(llm_dir),
-            "projector_hidden": 16,
-            "lora_rank": 2,
-            "lora_target_modules": ["q_proj", "v_proj"],
-        },
-        "seed": 0,
-    }
 
 
 def test_build_train_step_and_decode(tmp_path, llm_dir):
