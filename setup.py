@@ -37,6 +37,7 @@ setup(
             "mtasr-synth-librispeech=espnet_mtasr.bin.synth_librispeech:main",
             "mtasr-simulate-mixtures=espnet_mtasr.bin.simulate_mixtures:main",
             "mtasr-validate-data-dir=espnet_mtasr.bin.validate_data_dir:main",
+            "mtasr-prepare-llm=espnet_mtasr.bin.prepare_llm:main",
         ]
     },
     classifiers=[
