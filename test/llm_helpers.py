@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
+from task_helpers import tiny_sot_config
 
+from espnet_mtasr.llm.tiny_lm import export_token_list
 from espnet_mtasr.llm.tokenizer import train_llm_tokenizer
 
 SENTENCES = [
@@ -49,39 +51,22 @@ def make_tiny_llm(tmp: Path, family: str = "llama", extra_rows: int = 0) -> Path
 
 
 def llm_sot_config(tmp_path: Path, llm_dir: Path) -> dict:
-    """A tiny conformer + ``hf_llm`` ``llm_sot`` training config; writes the token list."""
-    from transformers import AutoTokenizer
-
-    tok = AutoTokenizer.from_pretrained(str(llm_dir))
-    token_list = tmp_path / "tokens.txt"
-    token_list.write_text(
-        "".join(tok.convert_ids_to_tokens(i) + "\n" for i in range(len(tok))), encoding="utf-8"
-    )
-    return {
-        "token_list": str(token_list),
-        "token_type": "hugging_face",
-        "bpemodel": str(llm_dir),
-        "frontend": "default",
-        "frontend_conf": {"fs": 16000, "n_fft": 256, "hop_length": 160, "n_mels": 16},
-        "normalize": "utterance_mvn",
-        "model": "llm_sot",
-        "model_conf": {"lsm_weight": 0.1},
-        "encoder": "conformer",
-        "encoder_conf": {
-            "output_size": 16,
-            "attention_heads": 2,
-            "linear_units": 32,
-            "num_blocks": 1,
-            "cnn_module_kernel": 3,
-            "input_layer": "conv2d",
-            "rel_pos_type": "latest",
-        },
-        "decoder": "hf_llm",
-        "decoder_conf": {
+    """:func:`tiny_sot_config` with ``hf_llm`` and ``llm_sot``; writes the token list."""
+    token_list = export_token_list(llm_dir, tmp_path / "tokens.txt")
+    config = tiny_sot_config(
+        tmp_path,
+        token_list=str(token_list),
+        token_type="hugging_face",
+        bpemodel=str(llm_dir),
+        model="llm_sot",
+        model_conf={"lsm_weight": 0.1},
+        decoder="hf_llm",
+        decoder_conf={
             "llm_path": str(llm_dir),
             "projector_hidden": 16,
             "lora_rank": 2,
             "lora_target_modules": ["q_proj", "v_proj"],
         },
-        "seed": 0,
-    }
+    )
+    del config["non_linguistic_symbols"]
+    return config

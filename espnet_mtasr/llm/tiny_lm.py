@@ -9,6 +9,7 @@ ordinary HF folder (model + tokenizer) that ``decoder_conf.llm_path`` points at.
 from __future__ import annotations
 
 import logging
+import shutil
 from pathlib import Path
 from typing import List, Sequence, Union
 
@@ -108,8 +109,6 @@ def train_tiny_lm(
         logger.info(f"tiny LM: {len(ids)} lines, final train loss {result.training_loss:.3f}")
         model.save_pretrained(str(tmp))
         tok.save_pretrained(str(tmp))
-        import shutil
-
         shutil.rmtree(tmp / "trainer", ignore_errors=True)
     return out_dir
 

@@ -106,13 +106,7 @@ class HFLLMDecoder(AbsDecoder):
             raise ValueError(f"decoder_conf dtype '{dtype}' is unknown; valid: {', '.join(DTYPES)}")
         if lora_rank < 0:
             raise ValueError(f"decoder_conf lora_rank must be >= 0, got {lora_rank}")
-        if not (Path(llm_path) / "config.json").is_file():
-            raise MTASRInputError(
-                "decoder_conf llm_path has no config.json",
-                path=llm_path,
-                fix="point decoder_conf.llm_path at a causal-LM folder saved with "
-                "save_pretrained (nothing is downloaded)",
-            )
+        self._check_llm_path(llm_path)  # before the tokenizer, which often lives there
         self.llm_path = llm_path
         self.tokenizer_path = tokenizer_path or llm_path
         self.tokenizer = self._load_tokenizer(self.tokenizer_path, tokenizer_path is None)
@@ -199,9 +193,7 @@ class HFLLMDecoder(AbsDecoder):
             ) from e
 
     @staticmethod
-    def _load_llm(path: str, dtype: torch.dtype):
-        from transformers import AutoModelForCausalLM
-
+    def _check_llm_path(path: str) -> None:
         if not (Path(path) / "config.json").is_file():
             raise MTASRInputError(
                 "decoder_conf llm_path has no config.json",
@@ -209,6 +201,12 @@ class HFLLMDecoder(AbsDecoder):
                 fix="point decoder_conf.llm_path at a causal-LM folder saved with "
                 "save_pretrained (nothing is downloaded)",
             )
+
+    @staticmethod
+    def _load_llm(path: str, dtype: torch.dtype):
+        from transformers import AutoModelForCausalLM
+
+        HFLLMDecoder._check_llm_path(path)
         try:
             return AutoModelForCausalLM.from_pretrained(path, local_files_only=True, dtype=dtype)
         except (OSError, ValueError) as e:
@@ -439,7 +437,7 @@ class HFLLMDecoder(AbsDecoder):
             cand = (scores.view(-1, 1) + logp).view(bsz, k * vocab)  # (B, k*V)
             top, idx = cand.topk(2 * k if k > 1 else 1, dim=-1)
             new_scores = torch.full((bsz, k), float("-inf"), device=hs_pad.device)
-            src = torch.arange(bsz * k).view(bsz, k) if k > 1 else torch.arange(bsz).view(bsz, 1)
+            src = torch.arange(bsz * k).view(bsz, k)  # row of each new beam's parent
             new_tok = torch.full((bsz, k), self.eos_id, dtype=torch.long)
             new_hyps: List[List[int]] = [[] for _ in range(bsz * k)]
             for b in range(bsz):
