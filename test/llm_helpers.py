@@ -70,3 +70,18 @@ def llm_sot_config(tmp_path: Path, llm_dir: Path) -> dict:
     )
     del config["non_linguistic_symbols"]
     return config
+
+
+SOP_PARTS = {
+    "separator": "lstm",
+    "separator_conf": {"num_streams": 3, "hidden_size": 16, "output_size": 12},
+    "serialized_ctc": "linear",
+    "serialized_ctc_conf": {"blank_id": 0},
+}
+
+
+def sop_llm_config(tmp_path: Path, llm_dir: Path, **model_conf) -> dict:
+    """:func:`llm_sot_config` as ``sop_llm`` (3-stream LSTM separator + linear serialized CTC)."""
+    config = llm_sot_config(tmp_path, llm_dir)
+    config.update(SOP_PARTS, model="sop_llm", model_conf={"lsm_weight": 0.1, **model_conf})
+    return config

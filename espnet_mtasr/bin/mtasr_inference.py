@@ -86,10 +86,12 @@ def _check_config_files(config: Path, train_args: Dict[str, Any]) -> None:
 
 
 class LLMHypothesis(NamedTuple):
-    """The result of LLM decoding: token ids (no EOS) and their log-probability."""
+    """The result of LLM decoding: token ids (no EOS), their log-probability and, for an
+    ``sop_llm`` model, the SOP draft (talker streams joined by ``<sc>``)."""
 
     yseq: List[int]
     score: float
+    sop: Optional[str] = None
 
 
 class MTSpeech2Text:
@@ -376,14 +378,23 @@ class MTSpeech2Text:
             {"speech": speech.to(getattr(torch, self.dtype)), "speech_lengths": speech_lengths},
             device=self.device,
         )
-        best = self.asr_model.decode(batch["speech"], batch["speech_lengths"], **self.llm_options)
         tokenizer = self.asr_model.decoder.tokenizer
-        out: List[NBestList] = []
-        for ids, score in best:
+
+        def detok(ids: List[int]) -> str:
             # <sc> / speaker tags are ordinary (non-special) tokens: they stay in the text
-            text = tokenizer.decode(ids, skip_special_tokens=True).replace("\n", " ").strip()
-            hyp = LLMHypothesis(yseq=list(ids), score=score)
-            out.append([(" ".join(text.split()), self.converter.ids2tokens(ids), list(ids), hyp)])
+            text = tokenizer.decode(ids, skip_special_tokens=True)
+            return " ".join(text.replace("\n", " ").split())
+
+        best, drafts = self.asr_model.decode_with_draft(
+            batch["speech"], batch["speech_lengths"], **self.llm_options
+        )
+        sops: List[Optional[str]] = [None] * len(best)
+        if drafts is not None:  # sop_llm: keep the SOP draft (streams joined by <sc>)
+            sops = [" <sc> ".join(detok(s) for s in streams if s) for streams in drafts]
+        out: List[NBestList] = []
+        for (ids, score), sop in zip(best, sops):
+            hyp = LLMHypothesis(yseq=list(ids), score=score, sop=sop)
+            out.append([(detok(ids), self.converter.ids2tokens(ids), list(ids), hyp)])
         return out
 
     def _to_result(self, hyp: Any) -> Tuple[Optional[str], List[str], List[int], Any]:
@@ -431,6 +442,9 @@ def _write_results(writer: DatadirWriter, key: str, results: NBestList) -> None:
         w["score"][key] = str(float(hyp.score) if hyp is not None else 0.0)
         if text is not None:
             w["text"][key] = text
+        sop = getattr(hyp, "sop", None)
+        if sop is not None:  # sop_llm: the serialized-CTC draft that prompted the LLM
+            w["sop_text"][key] = sop
 
 
 def inference(
@@ -442,7 +456,8 @@ def inference(
     num_workers: int = 0,
     allow_variable_data_keys: bool = False,
 ) -> None:
-    """Decode a data dir into ``output_dir/{n}best_recog/{text,token,token_int,score}``.
+    """Decode a data dir into ``output_dir/{n}best_recog/{text,token,token_int,score}``
+    (and ``sop_text``, the SOP draft, for an ``sop_llm`` model).
 
     Also writes ``output_dir/rtf``: ``<utt> <audio seconds> <decoding seconds>`` per
     utterance (audio seconds ``nan`` for a model without a waveform frontend). The output

@@ -17,6 +17,11 @@ of ``mtasr_inference``, all jobs concatenated) adds ``rtf``, ``rtf_audio_seconds
 it was decoded with ``--rtf_note "CPU, 2 jobs x 1 thread, beam 5"``. ``--config`` and
 ``--inference_config`` are kept in ``result.json`` too, so that
 ``espnet_mtasr.bin.update_results`` writes the same section elsewhere.
+
+Stream-ordered error rates: ``--per_stream`` also scores hypothesis stream ``s`` against
+reference talker ``s`` (start-time order, no permutation search) — for outputs whose
+stream order means something, like the serialized-CTC draft of ``sop_llm``
+(``sop_text``). They go to ``result.json`` (``per_stream``) and a table in RESULTS.md.
 """
 
 from __future__ import annotations
@@ -30,9 +35,14 @@ from typing import Any
 
 from espnet_mtasr.metrics.results_md import ResultsEntry, update_results_md
 from espnet_mtasr.metrics.rtf import describe_rtf, read_rtf
-from espnet_mtasr.metrics.scoring_io import format_result_table, read_kaldi_lines, score_to_dir
+from espnet_mtasr.metrics.scoring_io import (
+    format_result_table,
+    load_scoring_input,
+    read_kaldi_lines,
+    score_to_dir,
+)
 from espnet_mtasr.metrics.tokens import MODES
-from espnet_mtasr.metrics.wer import TEXT_FORMATS
+from espnet_mtasr.metrics.wer import TEXT_FORMATS, stream_error_counts
 from espnet_mtasr.utils.errors import exit_on_input_error
 
 
@@ -84,6 +94,11 @@ def get_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--cmd", default=None, help="command shown in --results_md; default: this command"
     )
+    parser.add_argument(
+        "--per_stream",
+        action="store_true",
+        help="also score hypothesis stream s against reference talker s (no permutation)",
+    )
     return parser
 
 
@@ -114,6 +129,20 @@ def main(cmd: list[str] | None = None) -> None:
         rtf_note = " ".join(args.rtf_note.split())
         extra.update(rtf.to_dict(), rtf_note=rtf_note)
         notes.append(describe_rtf(rtf, rtf_note))
+    if args.per_stream:
+        inp = load_scoring_input(args.ref, args.hyp, args.utt2num_spk, args.text_format)
+        per_stream = stream_error_counts(inp.refs, inp.hyps, args.mode, args.text_format)
+        extra["per_stream"] = [{"stream": s + 1, **c.to_dict()} for s, c in enumerate(per_stream)]
+        er = "CER" if args.mode == "char" else "WER"
+        notes.append(
+            f"stream-ordered {er} (stream s vs talker s): "
+            + ", ".join(
+                f"stream {s + 1} {100 * c.rate:.1f}% of {c.length}"
+                if c.rate is not None
+                else f"stream {s + 1} - ({c.errors} insertions)"
+                for s, c in enumerate(per_stream)
+            )
+        )
     score = score_to_dir(
         args.ref,
         args.hyp,

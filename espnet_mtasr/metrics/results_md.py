@@ -57,6 +57,7 @@ from espnet_mtasr.utils.fileio import atomic_write
 __all__ = [
     "ResultsEntry",
     "ResultsRow",
+    "StreamRow",
     "environment_line",
     "now_string",
     "render_section",
@@ -81,6 +82,16 @@ class ResultsRow:
 
 
 @dataclass(frozen=True)
+class StreamRow:
+    """Stream-ordered error counts of one output stream (``score --per_stream``)."""
+
+    stream: int
+    length: int
+    errors: int
+    rate: float | None
+
+
+@dataclass(frozen=True)
 class ResultsEntry:
     """The results of one set, scored in one mode, under a tag.
 
@@ -93,6 +104,7 @@ class ResultsEntry:
         inference_config: decoding config name (e.g. the inference YAML).
         rtf: decoding real-time factor of the set, if timed.
         rtf_note: how it was decoded (hardware, jobs, threads, beam), shown with ``rtf``.
+        streams: stream-ordered error rates (stream s vs talker s), if scored.
         date: when it was scored (see :func:`now_string`).
         environment: version line (see :func:`environment_line`).
     """
@@ -107,6 +119,7 @@ class ResultsEntry:
     inference_config: str = ""
     rtf: RTFSummary | None = None
     rtf_note: str = ""
+    streams: tuple[StreamRow, ...] = ()
 
     @classmethod
     def from_summary(
@@ -156,6 +169,10 @@ class ResultsEntry:
             ),
             rtf=RTFSummary.from_dict(summary),
             rtf_note=(summary.get("rtf_note") or "") if rtf_note is None else rtf_note,
+            streams=tuple(
+                StreamRow(int(r["stream"]), int(r["length"]), int(r["errors"]), r["rate"])
+                for r in summary.get("per_stream") or ()
+            ),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -170,6 +187,7 @@ class ResultsEntry:
             **{
                 **d,
                 "rows": tuple(ResultsRow(**r) for r in d["rows"]),
+                "streams": tuple(StreamRow(**r) for r in d.get("streams") or ()),
                 "rtf": None if rtf is None else RTFSummary(**rtf),
             }
         )
@@ -266,6 +284,22 @@ def render_section(tag: str, entries: Sequence[ResultsEntry]) -> str:
                     _pct(r.count_accuracy),
                 ]
                 lines.append("|" + "|".join(cells) + "|")
+    stream_rows = [
+        f"|{_cell(e.set_name)}|{e.mode}|{r.stream}|{r.length}|{r.errors}|{_pct(r.rate)}|"
+        for e in entries
+        for r in e.streams
+    ]
+    if stream_rows:
+        lines += [
+            "",
+            "### Stream-ordered error rate",
+            "",
+            "Output stream s against reference talker s (start-time order), no permutation.",
+            "",
+            "|set|mode|stream|#ref tokens|#errors|error rate|",
+            "|---|---|---:|---:|---:|---:|",
+            *stream_rows,
+        ]
     rtf_rows = []
     for e in entries:
         if e.rtf is not None:
@@ -284,9 +318,10 @@ def render_section(tag: str, entries: Sequence[ResultsEntry]) -> str:
             "### Decoding RTF",
             "",
             "RTF = total decoding time / total audio duration, over the utterances of all"
-            " jobs. Decoding time: wall clock of decoding each utterance alone (model"
-            " loading and audio reading not counted), so this is the RTF of one decoding"
-            " stream; running jobs in parallel does not lower it.",
+            " jobs. Decoding time: wall clock of decoding each utterance (in a batch: its"
+            " share of the batch's time, by duration; model loading and audio reading not"
+            " counted), so this is the RTF of one decoding stream; running jobs in"
+            " parallel does not lower it.",
             "",
             "|set|RTF|#utts|audio (s)|decoding (s)|setup|",
             "|---|---:|---:|---:|---:|---|",

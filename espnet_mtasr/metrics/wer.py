@@ -153,6 +153,36 @@ def sot_error_counts(ref: str, hyp: str, mode: str = "word") -> ErrorCounts:
     return ErrorCounts.from_meeteval(er)
 
 
+def stream_error_counts(
+    refs: Mapping[str, str], hyps: Mapping[str, str], mode: str = "word", text_format: str = "sot"
+) -> list[ErrorCounts]:
+    """Stream-ordered error counts: hypothesis stream ``s`` against reference talker ``s``.
+
+    No permutation is searched: this scores an output whose stream order is meant to be
+    the talkers' start-time order (the serialized-CTC branches of an SOP draft). Entry
+    ``s`` sums over utterances; a stream missing on either side counts as empty.
+
+    >>> stream_error_counts({"u": "a b <sc> c"}, {"u": "a b <sc> d"})[1].errors
+    1
+    """
+    from meeteval.wer.wer.siso import siso_word_error_rate
+
+    totals: list[ErrorCounts] = []
+    for utt, ref in refs.items():
+        ref_streams = extract_streams(ref, text_format, strict=True)
+        hyp_streams = extract_streams(hyps.get(utt, ""), text_format)
+        for s in range(max(len(ref_streams), len(hyp_streams))):
+            r = ref_streams[s] if s < len(ref_streams) else ""
+            h = hyp_streams[s] if s < len(hyp_streams) else ""
+            er = siso_word_error_rate(
+                tokens_to_words(tokenize(r, mode)), tokens_to_words(tokenize(h, mode))
+            )
+            if s == len(totals):
+                totals.append(ErrorCounts.zero())
+            totals[s] = totals[s] + ErrorCounts.from_meeteval(er)
+    return totals
+
+
 def cp_error_counts(
     ref_streams: Sequence[str], hyp_streams: Sequence[str], mode: str = "word"
 ) -> ErrorCounts:

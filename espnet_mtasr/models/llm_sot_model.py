@@ -18,7 +18,7 @@ cache; the output budget grows with the input duration:
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 from espnet2.asr.encoder.abs_encoder import AbsEncoder
@@ -78,16 +78,22 @@ class LLMSOTModel(AbsESPnetModel):
             return speech, speech_lengths
         return self.frontend(speech, speech_lengths)
 
-    def encode(
+    def encoder_input(
         self, speech: torch.Tensor, speech_lengths: torch.Tensor
     ) -> Tuple[torch.Tensor, torch.Tensor]:
-        """``(B, L)`` speech -> ``(B, T, D)`` encoder output and ``(B,)`` lengths."""
+        """``(B, L)`` speech -> encoder input (features, SpecAugment in training, normalized)."""
         feats, feats_lengths = self._extract_feats(speech, speech_lengths)
         if self.specaug is not None and self.training:
             feats, feats_lengths = self.specaug(feats, feats_lengths)
         if self.normalize is not None:
             feats, feats_lengths = self.normalize(feats, feats_lengths)
-        out, out_lens, _ = self.encoder(feats, feats_lengths)
+        return feats, feats_lengths
+
+    def encode(
+        self, speech: torch.Tensor, speech_lengths: torch.Tensor
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """``(B, L)`` speech -> ``(B, T, D)`` encoder output and ``(B,)`` lengths."""
+        out, out_lens, _ = self.encoder(*self.encoder_input(speech, speech_lengths))
         return out, out_lens
 
     def collect_feats(
@@ -137,6 +143,14 @@ class LLMSOTModel(AbsESPnetModel):
         return loss, stats, weight
 
     # ------------------------------------------------------------------ decoding
+    def encode_for_decoding(
+        self, speech: torch.Tensor, speech_lengths: torch.Tensor
+    ) -> Tuple[torch.Tensor, torch.Tensor, Optional[List[List[int]]], Optional[list]]:
+        """Encoder output ``(B, T, D)``, lengths, the prompt's SOP ids per utterance and
+        the per-stream drafts; this family has no draft (``sop_llm`` overrides this)."""
+        enc, enc_lens = self.encode(speech, speech_lengths)
+        return enc, enc_lens, None, None
+
     def budget(
         self, speech_lengths: torch.Tensor, maxlen_base: int, maxlen_per_second: float
     ) -> torch.Tensor:
@@ -145,7 +159,7 @@ class LLMSOTModel(AbsESPnetModel):
         return (maxlen_base + maxlen_per_second * seconds).ceil().long().clamp(min=1)
 
     @torch.no_grad()
-    def decode(
+    def decode_with_draft(
         self,
         speech: torch.Tensor,
         speech_lengths: torch.Tensor,
@@ -155,15 +169,26 @@ class LLMSOTModel(AbsESPnetModel):
         length_penalty: float = 0.0,
         repeat_max_period: int = 8,
         repeat_min_count: int = 4,
-    ) -> List[Tuple[List[int], float]]:
-        """Decode a padded batch; per utterance the best (token ids, log-prob score)."""
-        enc, enc_lens = self.encode(speech, speech_lengths)
-        return self.decoder.generate(
+    ) -> Tuple[List[Tuple[List[int], float]], Optional[list]]:
+        """Decode a padded batch: per utterance the best (token ids, log-prob score), and
+        the per-stream drafts ``[b][s]`` of a family that has them (else ``None``)."""
+        enc, enc_lens, sop, drafts = self.encode_for_decoding(speech, speech_lengths)
+        hyps = self.decoder.generate(
             enc,
             enc_lens,
             self.budget(speech_lengths, maxlen_base, maxlen_per_second),
+            sop=sop,
             beam_size=beam_size,
             length_penalty=length_penalty,
             repeat_max_period=repeat_max_period,
             repeat_min_count=repeat_min_count,
         )
+        return hyps, drafts
+
+    @torch.no_grad()
+    def decode(
+        self, speech: torch.Tensor, speech_lengths: torch.Tensor, **options: Any
+    ) -> List[Tuple[List[int], float]]:
+        """Decode a padded batch; per utterance the best (token ids, log-prob score).
+        ``options``: those of :meth:`decode_with_draft`."""
+        return self.decode_with_draft(speech, speech_lengths, **options)[0]

@@ -61,6 +61,7 @@ from espnet_mtasr.asr.encoder.hf_wavlm_encoder import HFWavLMEncoder
 from espnet_mtasr.asr.separator.abs_separator import AbsSeparator
 from espnet_mtasr.asr.separator.lstm_separator import LSTMSeparator
 from espnet_mtasr.models.llm_sot_model import LLMSOTModel
+from espnet_mtasr.models.sop_llm_model import SOPLLMModel
 from espnet_mtasr.utils.errors import MTASRInputError
 
 # Tokens ESPnet itself treats specially; every other ``<...>`` token of a token list
@@ -134,6 +135,7 @@ model_choices = MTASRClassChoices(
         # One line per model family (see DESIGN.md, "Model families").
         espnet=ESPnetASRModel,  # SOT attention encoder-decoder (ESPnet baseline)
         llm_sot=LLMSOTModel,  # encoder -> projector -> causal LLM on SOT text (seed 003)
+        sop_llm=SOPLLMModel,  # + separator + serialized CTC draft in the prompt (seed 002)
     ),
     type_check=AbsESPnetModel,
     default="espnet",
@@ -561,12 +563,14 @@ class MTASRTask(ASRTask):
                 **(getattr(args, "ctc_conf", None) or {}),
             )
 
-        # 9. Separator: (B, T_enc, D_enc) -> (B, S, T', D')
+        # 9. Separator: (B, T_enc, D_enc) -> (B, S, T', D'). An encoder with mid-level
+        #    features (hf_wavlm: mid_size(), forward_with_mid) feeds the separator those.
+        mid_size = getattr(encoder, "mid_size", None)
         separator = _build_part(
             separator_choices,
             getattr(args, "separator", None),
             getattr(args, "separator_conf", {}),
-            input_size=encoder_output_size,
+            input_size=mid_size() if callable(mid_size) else encoder_output_size,
         )
 
         # 10. Serialized CTC: one branch per stream, (B, S, T', D') -> (B, S, T', V)

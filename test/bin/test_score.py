@@ -318,3 +318,17 @@ def test_out_dir_that_is_a_file_exits_with_the_option(files, capsys):
     err = capsys.readouterr().err
     assert f"--out_dir {files['out']} exists and is not a directory" in err
     assert files["out"].read_text() == "1spk-a -1.0\n"
+
+
+def test_per_stream_is_stream_ordered(files, capsys, fixed_date):
+    """Stream s against talker s, no permutation: the swapped 2spk-b costs errors here."""
+    run_score(files, "--per_stream", "--results_md", str(files["md"]), "--tag", "sop draft")
+    result = json.loads((files["out"] / "result.json").read_text())
+    rows = [(r["stream"], r["errors"], r["length"]) for r in result["per_stream"]]
+    assert rows == [(1, 7, 7), (2, 6, 5), (3, 2, 2)]
+    assert "stream 1 100.0% of 7, stream 2 120.0% of 5" in capsys.readouterr().out
+    text = files["md"].read_text()
+    assert "### Stream-ordered error rate" in text and "|test|word|2|5|6|120.0|" in text
+    # the section survives a re-render from its JSON marker (update_results)
+    run_score(files, "--results_md", str(files["md"]), "--tag", "other")
+    assert "|test|word|2|5|6|120.0|" in files["md"].read_text()

@@ -4,6 +4,11 @@ Every stage runs for real: espeak-ng synthesis, mixing, LibriMix prep, dump, tok
 collect stats, ESPnet training, beam-search decoding, meeteval scoring, packing. Then a
 single wav is decoded from the packed model alone, and stage 11 is re-run with one more
 epoch to check that training resumes from its checkpoint.
+
+The same recipe copy then runs the SOP-MT-ASR system (``--system sop_llm``) from stage 5:
+the tiny LLM of stage 6, and the three chained sub-stages of stage 11 (A: LLM-SOT, B:
+separator + serialized CTC, C: new LoRA with the draft in the prompt), decoding and
+scoring of C and of A alone, and the re-run of a single sub-stage.
 """
 
 from __future__ import annotations
@@ -42,11 +47,19 @@ def _run(cmd, cwd: Path) -> subprocess.CompletedProcess:
     return r
 
 
-@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng not installed")
-def test_mini_recipe_all_stages_tiny(tmp_path):
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    """The recipe copy after ``./run.sh --size tiny`` (SOT-AED), and its log."""
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng not installed")
+    tmp_path = tmp_path_factory.mktemp("recipe")
     recipe = _make_recipe_copy(tmp_path / "mtasr1")
     r = _run(["./run.sh", "--size", "tiny"], recipe)
-    log = r.stdout + r.stderr
+    return recipe, r.stdout + r.stderr
+
+
+def test_mini_recipe_all_stages_tiny(tiny_run, tmp_path):
+    recipe, log = tiny_run
     for stage in (1, 3, 4, 5, 10, 11, 12, 13, 14):
         assert f"Stage {stage} done in" in log, f"stage {stage} did not report its time"
     assert "Successfully finished" in log
@@ -105,3 +118,60 @@ def test_mini_recipe_all_stages_tiny(tmp_path):
     train_log = (exp / "train.log").read_text()
     assert "2/2epoch started" in train_log
     assert "1/2epoch started" not in train_log
+
+
+def test_sop_llm_three_sub_stages_tiny(tiny_run):
+    recipe, _ = tiny_run
+    r = _run(["./run.sh", "--size", "tiny", "--system", "sop_llm", "--stage", "5"], recipe)
+    log = r.stdout + r.stderr
+    for stage in (6, 10, 11, 12, 13):
+        assert f"Stage {stage} done in" in log, f"stage {stage} did not report its time"
+    exp = recipe / "exp" / "asr_sop_llm_tiny"
+    for sub in ("a_sot", "b_sep", "c_sop"):
+        assert f"Stage 11 (sub-stage {sub})" in log
+        assert "The training was finished" in (exp / sub / "train.log").read_text()
+    # B starts from A, C from B (ESPnet's --init_param); the first from the SOT-AED encoder
+    assert (
+        "--init_param exp/asr_sot_conformer_tiny/valid.acc.ave.pth:encoder:encoder"
+        in (exp / "a_sot" / "train.log").read_text()
+    )
+    assert (
+        "--init_param exp/asr_sop_llm_tiny/a_sot/valid.loss.ave.pth"
+        in (exp / "b_sep" / "train.log").read_text()
+    )
+    assert (
+        "--init_param exp/asr_sop_llm_tiny/b_sep/valid.loss.ave.pth"
+        in (exp / "c_sop" / "train.log").read_text()
+    )
+    decode = next((exp / "c_sop").glob("decode_*/test"))
+    assert (decode / "sop_text").is_file() and (decode / "text").is_file()
+    results = (recipe / "RESULTS.md").read_text()
+    assert "## asr_sop_llm_tiny/c_sop/decode_" in results
+    assert "(SOP draft)" in results and "### Stream-ordered error rate" in results
+
+    # Sub-stage A alone is the LLM-SOT system: decode and score it
+    _run(
+        ["./run.sh", "--size", "tiny", "--system", "sop_llm", "--stage", "12"]
+        + ["--asr_sub_stage", "a_sot"],
+        recipe,
+    )
+    assert "## asr_sop_llm_tiny/a_sot/decode_" in (recipe / "RESULTS.md").read_text()
+    assert not list((exp / "a_sot").glob("decode_*/test/sop_text"))
+
+    # One sub-stage re-runs alone (resuming: already finished); a wrong name is refused
+    r = _run(
+        ["./run.sh", "--size", "tiny", "--system", "sop_llm", "--stage", "11"]
+        + ["--stop_stage", "11", "--asr_sub_stage", "b_sep"],
+        recipe,
+    )
+    assert "sub-stage b_sep" in r.stdout + r.stderr and "sub-stage c_sop" not in r.stdout
+    bad = subprocess.run(
+        ["./run.sh", "--size", "tiny", "--system", "sop_llm", "--asr_sub_stage", "x"],
+        cwd=recipe,
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode != 0
+    assert "--asr_sub_stage 'x' is not one of --asr_sub_stages: a_sot b_sep c_sop" in (
+        bad.stdout + bad.stderr
+    )

@@ -26,6 +26,7 @@ from espnet_mtasr.asr.ctc.abs_serialized_ctc import AbsSerializedCTC
 from espnet_mtasr.asr.decoder.hf_llm_decoder import HFLLMDecoder
 from espnet_mtasr.asr.separator.abs_separator import AbsSeparator
 from espnet_mtasr.models.llm_sot_model import LLMSOTModel
+from espnet_mtasr.models.sop_llm_model import SOPLLMModel
 from espnet_mtasr.tasks import mtasr
 from espnet_mtasr.tasks.mtasr import MTASRTask, check_symbols_kept_whole
 from espnet_mtasr.utils.errors import MTASRInputError
@@ -53,7 +54,11 @@ def test_registries_hold_espnet_stock_classes_without_touching_espnet():
         assert ours is not espnets and ours.classes is not espnets.classes
         assert set(espnets.classes) <= set(ours.classes)
     assert by_name["encoder"].classes["conformer"] is ConformerEncoder
-    assert by_name["model"].classes == {"espnet": ESPnetASRModel, "llm_sot": LLMSOTModel}
+    assert by_name["model"].classes == {
+        "espnet": ESPnetASRModel,
+        "llm_sot": LLMSOTModel,
+        "sop_llm": SOPLLMModel,
+    }
     assert by_name["decoder"].classes["hf_llm"] is HFLLMDecoder
     for kind, base, names in (
         ("separator", AbsSeparator, {"lstm"}),

@@ -54,7 +54,7 @@ min_wav_duration=0.1 # Minimum duration in second.
 max_wav_duration=30  # Maximum duration in second.
 
 # Tokenization related
-token_type=bpe       # Tokenization type (char or bpe).
+token_type=bpe       # Tokenization type: char, bpe, or hugging_face (the LLM's tokenizer, from stage 6).
 nbpe=300             # The number of BPE vocabulary.
 bpemode=unigram      # Mode of BPE (unigram or bpe).
 bpe_input_sentence_size=100000000 # Size of input sentence for BPE.
@@ -71,6 +71,11 @@ llm_prep_opts=       # Options given to the LLM preparation main.
 asr_tag=       # Suffix to the result dir for asr model training.
 asr_exp=       # Specify the directory path for ASR experiment.
 asr_config=    # Config for asr model training.
+asr_sub_stages= # Multi-stage training: "name:config name:config ..." trained in order into
+                # ${asr_exp}/<name>, each initialised from the previous one (--init_param).
+asr_sub_stage=  # Run (stage 11) and decode (stages 12-14) only this sub-stage.
+asr_chain_model=valid.loss.ave.pth # Checkpoint of a sub-stage that initialises the next one.
+pretrained_model= # --init_param of the first (or only) sub-stage, e.g. exp/x/valid.acc.ave.pth:encoder:encoder
 asr_args=      # Arguments for asr model training, e.g., "--max_epoch 10".
 feats_normalize=global_mvn # Normalizaton layer type.
 num_splits_asr=1           # Number of splitting for lm corpus.
@@ -124,7 +129,7 @@ Options:
     --max_wav_duration # Maximum duration in second (default="${max_wav_duration}").
 
     # Tokenization related
-    --token_type    # Tokenization type (char or bpe, default="${token_type}").
+    --token_type    # char, bpe or hugging_face (default="${token_type}").
     --nbpe          # The number of BPE vocabulary (default="${nbpe}").
     --bpemode       # Mode of BPE (unigram or bpe, default="${bpemode}").
     --sc_token      # Speaker-change token kept whole (default="${sc_token}").
@@ -139,6 +144,10 @@ Options:
     --asr_tag          # Suffix to the result dir for asr model training (default="${asr_tag}").
     --asr_exp          # Specify the directory path for ASR experiment (default="${asr_exp}").
     --asr_config       # Config for asr model training (default="${asr_config}").
+    --asr_sub_stages   # "name:config ..." chained sub-stages of stage 11 (default="${asr_sub_stages}").
+    --asr_sub_stage    # Train and decode only this sub-stage (default="${asr_sub_stage}").
+    --asr_chain_model  # Checkpoint passed to the next sub-stage (default="${asr_chain_model}").
+    --pretrained_model # --init_param of the first sub-stage (default="${pretrained_model}").
     --asr_args         # Arguments for asr model training (default="${asr_args}").
     --feats_normalize  # Normalizaton layer type (default="${feats_normalize}").
 
@@ -177,14 +186,40 @@ fi
 [ -z "${train_set}" ] && { log "${help_message}"; log "Error: --train_set is required"; exit 2; };
 [ -z "${valid_set}" ] && { log "${help_message}"; log "Error: --valid_set is required"; exit 2; };
 [ -z "${test_sets}" ] && { log "${help_message}"; log "Error: --test_sets is required"; exit 2; };
-[ -z "${asr_config}" ] && { log "Error: --asr_config is required"; exit 2; };
-[ -f "${asr_config}" ] || { log "Error: --asr_config ${asr_config} does not exist"; exit 2; };
+# Sub-stages of stage 11: "name:config" pairs (a single --asr_config is one unnamed sub-stage)
+_sub_names=()
+_sub_configs=()
+if [ -n "${asr_sub_stages}" ]; then
+    for _sub in ${asr_sub_stages}; do
+        case "${_sub}" in
+            *:*) ;;
+            *) log "Error: --asr_sub_stages entry '${_sub}' is not name:config"; exit 2;;
+        esac
+        _sub_names+=("${_sub%%:*}")
+        _sub_configs+=("${_sub#*:}")
+    done
+    # collect stats (stage 10) uses the first sub-stage's config unless --asr_config is given
+    [ -z "${asr_config}" ] && asr_config="${_sub_configs[0]}"
+else
+    _sub_names+=("")
+    _sub_configs+=("${asr_config}")
+fi
+[ -z "${asr_config}" ] && { log "Error: --asr_config (or --asr_sub_stages) is required"; exit 2; };
+for _conf in "${asr_config}" "${_sub_configs[@]}"; do
+    [ -f "${_conf}" ] || { log "Error: training config ${_conf} does not exist (--asr_config / --asr_sub_stages)"; exit 2; }
+done
+if [ -n "${asr_sub_stage}" ] && [[ ! " ${_sub_names[*]} " =~ " ${asr_sub_stage} " ]]; then
+    log "Error: --asr_sub_stage '${asr_sub_stage}' is not one of --asr_sub_stages: ${_sub_names[*]}"; exit 2
+fi
 if [ -n "${inference_config}" ] && [ ! -f "${inference_config}" ]; then
     log "Error: --inference_config ${inference_config} does not exist"; exit 2
 fi
-case "${token_type}" in char|bpe) ;; *) log "Error: --token_type must be char or bpe, not '${token_type}'"; exit 2;; esac
+case "${token_type}" in char|bpe|hugging_face) ;; *) log "Error: --token_type must be char, bpe or hugging_face, not '${token_type}'"; exit 2;; esac
 case "${score_mode}" in word|char) ;; *) log "Error: --score_mode must be word or char, not '${score_mode}'"; exit 2;; esac
 case "${llm_prep}" in none|link|train_tiny) ;; *) log "Error: --llm_prep must be none, link or train_tiny, not '${llm_prep}'"; exit 2;; esac
+if [ "${token_type}" = hugging_face ] && [ "${llm_prep}" = none ]; then
+    log "Error: --token_type hugging_face uses the LLM's tokenizer from stage 6: set --llm_prep link or train_tiny"; exit 2
+fi
 
 # Check feature type
 data_feats=${dumpdir}/raw
@@ -192,16 +227,28 @@ data_feats=${dumpdir}/raw
 # Use the same text as ASR for bpe training if not specified.
 bpe_train_text="${data_feats}/${train_set}/text"
 
+# LLM (stage 6): the tokenizer, its token list and the LLM folder
+llm_dir="${expdir}/llm"
+llm_tokenizer="${llm_dir}/tokenizer" # link mode; train_tiny keeps the tokenizer with the LM
+llm_model="${llm_dir}"               # train_tiny; link mode: the path in ${llm_dir}/llm_path
+
 # Tokens
 if [ "${token_type}" = bpe ]; then
     token_listdir=data/token_list/bpe_${bpemode}${nbpe}
     bpemodel="${token_listdir}/bpe.model"
+elif [ "${token_type}" = hugging_face ]; then
+    # ESPnet's token ids are the LLM tokenizer's ids (see espnet_mtasr/asr/decoder/hf_llm_decoder.py)
+    token_listdir="${llm_dir}"
+    bpemodel="${llm_tokenizer}"
 else
     token_listdir=data/token_list/char
     bpemodel=none
 fi
 token_list="${token_listdir}/tokens.txt"
 nlsyms_txt="${token_listdir}/nlsyms.txt"
+if [ "${token_type}" = hugging_face ]; then
+    nlsyms_txt=none  # <sc> and speaker tags are tokens of the LLM tokenizer
+fi
 
 # Set tag for naming of model directory
 if [ -z "${asr_tag}" ]; then
@@ -290,7 +337,9 @@ fi
 _train="${data_feats}/${train_set}_filtered"
 _valid="${data_feats}/${valid_set}_filtered"
 
-if ! "${skip_data_prep}" && [ ${stage} -le 5 ] && [ ${stop_stage} -ge 5 ]; then
+if [ "${token_type}" = hugging_face ] && [ ${stage} -le 5 ] && [ ${stop_stage} -ge 5 ]; then
+    log "Stage 5: Skip (token_type hugging_face: stage 6 exports the LLM tokenizer's token list to ${token_list})"
+elif ! "${skip_data_prep}" && [ ${stage} -le 5 ] && [ ${stop_stage} -ge 5 ]; then
     stage_begin 5 "Token list: ${token_type} from ${bpe_train_text}"
     _opts=""
     if [ "${token_type}" = bpe ]; then
@@ -315,6 +364,19 @@ if ! "${skip_train}" && [ ${stage} -le 6 ] && [ ${stop_stage} -ge 6 ]; then
             ${llm_path:+--llm_path "${llm_path}"} ${llm_prep_opts}
         stage_end 6
     fi
+fi
+
+# Stages 10-11 build the model: an LLM decoder reads the LLM and tokenizer of stage 6.
+llm_opts=
+if [ "${llm_prep}" != none ]; then
+    if [ -f "${llm_dir}/llm_path" ]; then
+        llm_model=$(cat "${llm_dir}/llm_path")
+    fi
+    if [ ! -d "${llm_tokenizer}" ]; then
+        llm_tokenizer="${llm_dir}"
+        if [ "${token_type}" = hugging_face ]; then bpemodel="${llm_tokenizer}"; fi
+    fi
+    llm_opts="--decoder_conf llm_path=${llm_model} --decoder_conf tokenizer_path=${llm_tokenizer}"
 fi
 
 if ! "${skip_train}" && [ ${stage} -le 10 ] && [ ${stop_stage} -ge 10 ]; then
@@ -347,7 +409,7 @@ if ! "${skip_train}" && [ ${stage} -le 10 ] && [ ${stop_stage} -ge 10 ]; then
             --output_dir "${_logdir}/stats.JOB" \
             --config "${asr_config}" \
             --frontend_conf fs="${fs}" \
-            ${_opts} ${asr_args} || { log "collect stats failed: see ${_logdir}/stats.*.log"; exit 1; }
+            ${llm_opts} ${_opts} ${asr_args} || { log "collect stats failed: see ${_logdir}/stats.*.log"; exit 1; }
     _opts=
     for i in $(seq "${_nj}"); do
         _opts+="--input_dir ${_logdir}/stats.${i} "
@@ -363,58 +425,96 @@ if ! "${skip_train}" && [ ${stage} -le 10 ] && [ ${stop_stage} -ge 10 ]; then
     stage_end 10
 fi
 
+# The model that stages 12-14 use: the chosen (or the last) sub-stage of stage 11
+asr_model_dir="${asr_exp}${_sub_names[-1]:+/${_sub_names[-1]}}"
+asr_model_config="${_sub_configs[-1]}"
+for _i in "${!_sub_names[@]}"; do
+    if [ -n "${asr_sub_stage}" ] && [ "${_sub_names[${_i}]}" = "${asr_sub_stage}" ]; then
+        asr_model_dir="${asr_exp}/${asr_sub_stage}"
+        asr_model_config="${_sub_configs[${_i}]}"
+    fi
+done
+
 if ! "${skip_train}" && [ ${stage} -le 11 ] && [ ${stop_stage} -ge 11 ]; then
-    stage_begin 11 "ASR training: ${asr_exp} (log: ${asr_exp}/train.log)"
+    stage_begin 11 "ASR training: ${asr_exp} (log: ${asr_exp}/${asr_sub_stages:+<sub-stage>/}train.log)"
     mkdir -p "${asr_exp}"
-    _opts=
+    _norm_opts=
     if [ "${feats_normalize}" = global_mvn ]; then
-        _opts+="--normalize=global_mvn --normalize_conf stats_file=${asr_stats_dir}/train/feats_stats.npz "
+        _norm_opts+="--normalize=global_mvn --normalize_conf stats_file=${asr_stats_dir}/train/feats_stats.npz "
     fi
     # Echo the command for reproducibility and resumption.
     echo "${run_args} --stage 11 \"\$@\"; exit \$?" > "${asr_exp}/run.sh"
     chmod +x "${asr_exp}/run.sh"
-    # Show ESPnet's per-epoch summaries while training runs (the full log is train.log).
-    touch "${asr_exp}/train.log"
-    (tail -n 0 -F "${asr_exp}/train.log" 2>/dev/null \
-        | grep --line-buffered -E "epoch results:|The training was finished|Traceback|Error:" \
-        | grep --line-buffered -v nltk_data) &
-    _tail_pid=$!
-    stop_tail() { pkill -P "${_tail_pid}" 2>/dev/null || true; kill "${_tail_pid}" 2>/dev/null || true; }
-    # shellcheck disable=SC2086
-    ${python} -m espnet2.bin.launch \
-        --cmd "${cuda_cmd} --name $(basename "${asr_exp}")" \
-        --log "${asr_exp}"/train.log \
-        --ngpu "${ngpu}" \
-        --num_nodes "${num_nodes}" \
-        --init_file_prefix "${asr_exp}"/.dist_init_ \
-        --multiprocessing_distributed true -- \
-        ${python} -m espnet_mtasr.bin.mtasr_train \
-            --use_preprocessor true \
-            --bpemodel "${bpemodel}" \
-            --token_type "${token_type}" \
-            --token_list "${token_list}" \
-            --non_linguistic_symbols "${nlsyms_txt}" \
-            --train_data_path_and_name_and_type "${_train}/wav.scp,speech,sound" \
-            --train_data_path_and_name_and_type "${_train}/text,text,text" \
-            --valid_data_path_and_name_and_type "${_valid}/wav.scp,speech,sound" \
-            --valid_data_path_and_name_and_type "${_valid}/text,text,text" \
-            --train_shape_file "${asr_stats_dir}/train/speech_shape" \
-            --train_shape_file "${asr_stats_dir}/train/text_shape.${token_type}" \
-            --valid_shape_file "${asr_stats_dir}/valid/speech_shape" \
-            --valid_shape_file "${asr_stats_dir}/valid/text_shape.${token_type}" \
-            --resume true \
-            --fold_length 80000 \
-            --fold_length 150 \
-            --output_dir "${asr_exp}" \
-            --config "${asr_config}" \
-            --frontend_conf fs="${fs}" \
-            ${_opts} ${asr_args} || { stop_tail; log "training failed: see ${asr_exp}/train.log"; exit 1; }
-    stop_tail
+    _prev=
+    for _i in "${!_sub_names[@]}"; do
+        _name="${_sub_names[${_i}]}"
+        _conf="${_sub_configs[${_i}]}"
+        _dir="${asr_exp}${_name:+/${_name}}"
+        if [ -n "${asr_sub_stage}" ] && [ "${_name}" != "${asr_sub_stage}" ]; then
+            _prev="${_dir}"
+            continue
+        fi
+        _opts="${_norm_opts}"
+        if [ -n "${_prev}" ]; then
+            # Chain: initialise from the previous sub-stage (what it freezes is in its YAML)
+            if [ ! -e "${_prev}/${asr_chain_model}" ]; then
+                log "Error: sub-stage '${_name}' starts from ${_prev}/${asr_chain_model}, which does not exist: run sub-stage '$(basename "${_prev}")' first (--asr_sub_stage $(basename "${_prev}"))"
+                exit 1
+            fi
+            _opts+="--init_param ${_prev}/${asr_chain_model} "
+        elif [ -n "${pretrained_model}" ]; then
+            if [ ! -e "${pretrained_model%%:*}" ]; then
+                log "Error: --pretrained_model ${pretrained_model%%:*} does not exist (train that model first)"
+                exit 1
+            fi
+            _opts+="--init_param ${pretrained_model} "
+        fi
+        log "Stage 11${_name:+ (sub-stage ${_name})}: ${_conf} -> ${_dir}"
+        mkdir -p "${_dir}"
+        # Show ESPnet's per-epoch summaries while training runs (the full log is train.log).
+        touch "${_dir}/train.log"
+        (tail -n 0 -F "${_dir}/train.log" 2>/dev/null \
+            | grep --line-buffered -E "epoch results:|The training was finished|Traceback|Error:" \
+            | grep --line-buffered -v nltk_data) &
+        _tail_pid=$!
+        stop_tail() { pkill -P "${_tail_pid}" 2>/dev/null || true; kill "${_tail_pid}" 2>/dev/null || true; }
+        # shellcheck disable=SC2086
+        ${python} -m espnet2.bin.launch \
+            --cmd "${cuda_cmd} --name $(basename "${asr_exp}")${_name:+_${_name}}" \
+            --log "${_dir}"/train.log \
+            --ngpu "${ngpu}" \
+            --num_nodes "${num_nodes}" \
+            --init_file_prefix "${_dir}"/.dist_init_ \
+            --multiprocessing_distributed true -- \
+            ${python} -m espnet_mtasr.bin.mtasr_train \
+                --use_preprocessor true \
+                --bpemodel "${bpemodel}" \
+                --token_type "${token_type}" \
+                --token_list "${token_list}" \
+                --non_linguistic_symbols "${nlsyms_txt}" \
+                --train_data_path_and_name_and_type "${_train}/wav.scp,speech,sound" \
+                --train_data_path_and_name_and_type "${_train}/text,text,text" \
+                --valid_data_path_and_name_and_type "${_valid}/wav.scp,speech,sound" \
+                --valid_data_path_and_name_and_type "${_valid}/text,text,text" \
+                --train_shape_file "${asr_stats_dir}/train/speech_shape" \
+                --train_shape_file "${asr_stats_dir}/train/text_shape.${token_type}" \
+                --valid_shape_file "${asr_stats_dir}/valid/speech_shape" \
+                --valid_shape_file "${asr_stats_dir}/valid/text_shape.${token_type}" \
+                --resume true \
+                --fold_length 80000 \
+                --fold_length 150 \
+                --output_dir "${_dir}" \
+                --config "${_conf}" \
+                --frontend_conf fs="${fs}" \
+                ${llm_opts} ${_opts} ${asr_args} || { stop_tail; log "training failed: see ${_dir}/train.log"; exit 1; }
+        stop_tail
+        _prev="${_dir}"
+    done
     stage_end 11
 fi
 
 if ! "${skip_eval}" && [ ${stage} -le 12 ] && [ ${stop_stage} -ge 12 ]; then
-    stage_begin 12 "Decoding: ${asr_exp}/decode_${inference_tag}"
+    stage_begin 12 "Decoding: ${asr_model_dir}/decode_${inference_tag}"
     if "${gpu_inference}"; then
         _cmd="${cuda_cmd}"
         _ngpu=1
@@ -428,7 +528,7 @@ if ! "${skip_eval}" && [ ${stage} -le 12 ] && [ ${stop_stage} -ge 12 ]; then
     fi
     for dset in ${test_sets}; do
         _data="${data_feats}/${dset}"
-        _dir="${asr_exp}/decode_${inference_tag}/${dset}"
+        _dir="${asr_model_dir}/decode_${inference_tag}/${dset}"
         _logdir="${_dir}/logdir"
         mkdir -p "${_logdir}"
         _nj=$(min "${inference_nj}" "$(wc -l < "${_data}/wav.scp")")
@@ -442,12 +542,13 @@ if ! "${skip_eval}" && [ ${stage} -le 12 ] && [ ${stop_stage} -ge 12 ]; then
                 --ngpu "${_ngpu}" \
                 --data_path_and_name_and_type "${_data}/wav.scp,speech,sound" \
                 --key_file "${_logdir}"/keys/split.JOB \
-                --asr_train_config "${asr_exp}"/config.yaml \
-                --asr_model_file "${asr_exp}"/"${inference_asr_model}" \
+                --asr_train_config "${asr_model_dir}"/config.yaml \
+                --asr_model_file "${asr_model_dir}"/"${inference_asr_model}" \
                 --output_dir "${_logdir}"/output.JOB \
                 ${_opts} ${inference_args} || { log "decoding failed: see ${_logdir}/asr_inference.*.log"; exit 1; }
         # Concatenate the per-job outputs
-        for f in token token_int score text; do
+        # (sop_text: the SOP draft of an sop_llm model, talker streams joined by <sc>)
+        for f in token token_int score text sop_text; do
             if [ -f "${_logdir}/output.1/1best_recog/${f}" ]; then
                 for i in $(seq "${_nj}"); do
                     cat "${_logdir}/output.${i}/1best_recog/${f}"
@@ -466,9 +567,9 @@ fi
 
 if ! "${skip_eval}" && [ ${stage} -le 13 ] && [ ${stop_stage} -ge 13 ]; then
     stage_begin 13 "Scoring (${score_mode}): SOT error rate and cp error rate (meeteval) per talker count"
-    _tag="$(basename "${asr_exp}")/decode_${inference_tag}"
+    _tag="${asr_model_dir#"${expdir}"/}/decode_${inference_tag}"
     for dset in ${test_sets}; do
-        _dir="${asr_exp}/decode_${inference_tag}/${dset}"
+        _dir="${asr_model_dir}/decode_${inference_tag}/${dset}"
         # score_wer / score_cer like ESPnet's asr.sh (${_dir}/score is the merged beam score file)
         _sdir="${_dir}/score_$([ "${score_mode}" = char ] && echo cer || echo wer)"
         _opts=
@@ -487,19 +588,38 @@ if ! "${skip_eval}" && [ ${stage} -le 13 ] && [ ${stop_stage} -ge 13 ]; then
             --out_dir "${_sdir}" \
             --results_md "${results_md}" \
             --tag "${_tag}" \
-            --config "${asr_config}" \
-            --rtf_note "CPU, ${inference_nj} jobs x 1 thread, batch ${inference_batch_size}" \
+            --config "${asr_model_config}" \
+            --rtf_note "$("${gpu_inference}" && echo GPU || echo CPU), ${inference_nj} jobs x 1 thread, batch ${inference_batch_size}" \
             --cmd "${run_args}" ${_opts}
+        if [ -s "${_dir}/sop_text" ]; then
+            # sop_llm: the serialized-CTC draft (SOP) on its own: cp error rate, talker
+            # count from its non-empty streams, and stream s against talker s
+            ${python} -m espnet_mtasr.bin.score \
+                --ref "${data_feats}/${dset}/text" \
+                --hyp "${_dir}/sop_text" \
+                --utt2num_spk "${data_feats}/${dset}/utt2num_spk" \
+                --mode "${score_mode}" \
+                --per_stream \
+                --out_dir "${_sdir}_sop" \
+                --results_md "${results_md}" \
+                --tag "${_tag} (SOP draft)" \
+                --config "${asr_model_config}" \
+                --cmd "${run_args}"
+        fi
         # The experiment's own copy (packed with the model in stage 14), like ESPnet's asr.sh.
         ${python} -m espnet_mtasr.bin.update_results \
             --result_json "${_sdir}/result.json" \
-            --results_md "${asr_exp}/RESULTS.md" --tag "${_tag}" --cmd "${run_args}"
+            --results_md "${asr_model_dir}/RESULTS.md" --tag "${_tag}" --cmd "${run_args}"
     done
     log "Results: ${results_md}"
     stage_end 13
 fi
 
-packed_model="${asr_exp}/${asr_exp##*/}_${inference_asr_model%.*}.zip"
+_pack_name="${asr_exp##*/}"
+if [ "${asr_model_dir}" != "${asr_exp}" ]; then
+    _pack_name+="_${asr_model_dir##*/}"
+fi
+packed_model="${asr_model_dir}/${_pack_name}_${inference_asr_model%.*}.zip"
 if ! "${skip_packing}" && [ ${stage} -le 14 ] && [ ${stop_stage} -ge 14 ]; then
     stage_begin 14 "Pack model: ${packed_model}"
     _opts=
@@ -510,14 +630,14 @@ if ! "${skip_packing}" && [ ${stage} -le 14 ] && [ ${stop_stage} -ge 14 ]; then
         _opts+="--option ${bpemodel} "
     fi
     for f in RESULTS.md images; do
-        if [ -e "${asr_exp}/${f}" ]; then
-            _opts+="--option ${asr_exp}/${f} "
+        if [ -e "${asr_model_dir}/${f}" ]; then
+            _opts+="--option ${asr_model_dir}/${f} "
         fi
     done
     # shellcheck disable=SC2086
     ${python} -m espnet_mtasr.bin.mtasr_pack \
-        --asr_train_config "${asr_exp}"/config.yaml \
-        --asr_model_file "${asr_exp}"/"${inference_asr_model}" \
+        --asr_train_config "${asr_model_dir}"/config.yaml \
+        --asr_model_file "${asr_model_dir}"/"${inference_asr_model}" \
         ${_opts} \
         --outpath "${packed_model}"
     stage_end 14

@@ -1,7 +1,15 @@
 #!/usr/bin/env bash
 # Mini LibriMix: a synthetic (espeak-ng) LibriMix-layout corpus with 1-, 2- and 3-talker
-# mixtures that runs every stage on a CPU. The SOT-AED baseline (ESPnet conformer + transformer
-# decoder on <sc>-serialized text).
+# mixtures that runs every stage on a CPU.
+#
+# Systems (--system):
+#   sot_aed  the SOT-AED baseline: ESPnet conformer + transformer decoder on <sc>-serialized text
+#   sop_llm  SOP-MT-ASR (seed 002) in three chained sub-stages of stage 11:
+#            a_sot = LLM-based SOT (seed 003), b_sep = separator + serialized CTC,
+#            c_sop = a new LoRA reading the SOP draft. The LLM is a tiny LLaMA trained on the
+#            training transcripts in stage 6; the encoder starts from the sot_aed model of the
+#            same --size (run sot_aed first). Decoding a_sot alone gives the LLM-SOT system:
+#            ./run.sh --system sop_llm --stage 12 --asr_sub_stage a_sot
 #
 #   ./run.sh                    # default demo size (make demo: <= 20 min on 2 cores, install included)
 #   ./run.sh --size large       # the setting where accuracy is judged (RESULTS.md)
@@ -12,11 +20,14 @@ set -u
 set -o pipefail
 
 size=demo
+system=sot_aed
 args=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --size) size=$2; shift 2 ;;
         --size=*) size=${1#--size=}; shift ;;
+        --system) system=$2; shift 2 ;;
+        --system=*) system=${1#--system=}; shift ;;
         *) args+=("$1"); shift ;;
     esac
 done
@@ -27,14 +38,20 @@ case "${size}" in
         local_data_opts+=" --dev_speakers 3 --test_speakers 3"
         local_data_opts+=" --train_mix 1:12,2:16,3:8 --dev_mix 1:2,2:3,3:2 --test_mix 1:2,2:3,3:2"
         asr_args="--max_epoch 1 --batch_bins 300000"
+        llm_args="--max_epoch 1 --batch_bins 300000"
+        llm_prep_opts="--vocab_size 60 --hidden_size 64 --num_layers 2 --epochs 1"
         ;;
     demo)
         local_data_opts="--train_utts 1500 --train_mix 1:400,2:800,3:400"
         asr_args="--max_epoch 4"
+        llm_args="--max_epoch 2"
+        llm_prep_opts="--vocab_size 150 --hidden_size 128 --num_layers 2 --epochs 3"
         ;;
     large)
         local_data_opts="--train_utts 4000 --train_mix 1:1200,2:2400,3:1200"
         asr_args="--max_epoch 12"
+        llm_args="--max_epoch 3"
+        llm_prep_opts="--vocab_size 150 --hidden_size 192 --num_layers 3 --epochs 3 --batch_size 64 --lr 2e-3"
         ;;
     *) echo "$0: unknown --size '${size}' (tiny, demo or large)" >&2; exit 2 ;;
 esac
@@ -43,21 +60,45 @@ train_set=train
 valid_set=dev
 test_sets="test"
 
-asr_config=conf/train_sot_conformer.yaml
-inference_config=conf/decode_sot.yaml
-
-./mtasr.sh \
-    --lang en \
-    --nj 2 \
-    --inference_nj 2 \
-    --token_type bpe \
-    --nbpe 100 \
-    --train_set "${train_set}" \
-    --valid_set "${valid_set}" \
-    --test_sets "${test_sets}" \
-    --asr_config "${asr_config}" \
-    --inference_config "${inference_config}" \
-    --asr_tag "sot_conformer_${size}" \
-    --local_data_opts "${local_data_opts}" \
-    --asr_args "${asr_args}" \
-    "${args[@]}"
+case "${system}" in
+    sot_aed)
+        ./mtasr.sh \
+            --lang en \
+            --nj 2 \
+            --inference_nj 2 \
+            --token_type bpe \
+            --nbpe 100 \
+            --train_set "${train_set}" \
+            --valid_set "${valid_set}" \
+            --test_sets "${test_sets}" \
+            --asr_config conf/train_sot_conformer.yaml \
+            --inference_config conf/decode_sot.yaml \
+            --asr_tag "sot_conformer_${size}" \
+            --local_data_opts "${local_data_opts}" \
+            --asr_args "${asr_args}" \
+            "${args[@]}"
+        ;;
+    sop_llm)
+        # Sub-stage A is LLM-based SOT; B and C add the SOP (see the conf files).
+        ./mtasr.sh \
+            --lang en \
+            --nj 2 \
+            --inference_nj 2 \
+            --inference_batch_size 8 \
+            --token_type hugging_face \
+            --llm_prep train_tiny \
+            --llm_prep_opts "${llm_prep_opts}" \
+            --train_set "${train_set}" \
+            --valid_set "${valid_set}" \
+            --test_sets "${test_sets}" \
+            --asr_sub_stages "a_sot:conf/train_llm_sot.yaml b_sep:conf/train_sop_llm_b.yaml c_sop:conf/train_sop_llm_c.yaml" \
+            --pretrained_model "exp/asr_sot_conformer_${size}/valid.acc.ave.pth:encoder:encoder" \
+            --inference_config conf/decode_llm.yaml \
+            --asr_tag "sop_llm_${size}" \
+            --local_data_opts "${local_data_opts}" \
+            --asr_args "${llm_args}" \
+            --skip_packing true \
+            "${args[@]}"
+        ;;
+    *) echo "$0: unknown --system '${system}' (sot_aed or sop_llm)" >&2; exit 2 ;;
+esac

@@ -31,6 +31,8 @@ import torch
 class AbsSerializedCTC(torch.nn.Module, ABC):
     """Per-stream CTC loss on ``(B, S, T, D)`` streams and greedy per-stream decoding."""
 
+    blank_id: int = 0  # the blank's output index (a subclass may set its own)
+
     @property
     @abstractmethod
     def num_streams(self) -> int:

@@ -28,6 +28,9 @@ class LinearSerializedCTC(AbsSerializedCTC):
         dropout_rate: dropout on the streams before the linear heads.
         shared_head: one linear head for every stream instead of one per stream.
         stream_weights: per-stream loss weights (``S`` values); ``None`` = all 1.
+        blank_id: the CTC blank's id in the vocabulary (ESPnet's token lists: 0 = ``<blank>``).
+        extra_blank: add one output after the vocabulary as the blank (id ``V``), for
+            vocabularies without a free id (an LLM tokenizer's id 0 is often a real token).
     """
 
     @typechecked
@@ -39,6 +42,8 @@ class LinearSerializedCTC(AbsSerializedCTC):
         dropout_rate: float = 0.0,
         shared_head: bool = False,
         stream_weights: Optional[List[float]] = None,
+        blank_id: int = 0,
+        extra_blank: bool = False,
     ):
         super().__init__()
         if num_streams < 1:
@@ -48,12 +53,17 @@ class LinearSerializedCTC(AbsSerializedCTC):
                 f"serialized_ctc_conf stream_weights has {len(stream_weights)} values; "
                 f"the separator has {num_streams} streams: give one weight per stream"
             )
+        if not extra_blank and not 0 <= blank_id < odim:
+            raise ValueError(
+                f"serialized_ctc_conf blank_id {blank_id} is outside the vocabulary (0..{odim - 1})"
+            )
         self._num_streams = num_streams
-        self.odim = odim
+        self.odim = odim + 1 if extra_blank else odim
+        self.blank_id = odim if extra_blank else blank_id
         self.dropout = torch.nn.Dropout(dropout_rate)
         n_heads = 1 if shared_head else num_streams
         self.heads = torch.nn.ModuleList(
-            torch.nn.Linear(encoder_output_size, odim) for _ in range(n_heads)
+            torch.nn.Linear(encoder_output_size, self.odim) for _ in range(n_heads)
         )
         weights = torch.tensor(
             [float(w) for w in stream_weights] if stream_weights else [1.0] * num_streams
@@ -97,12 +107,17 @@ class LinearSerializedCTC(AbsSerializedCTC):
             lens = ys_lens[:, s]
             targets = ys_pad[:, s]  # (B, L), -1 padded
             flat = targets[targets >= 0]  # concatenated targets, (sum lens,)
+            if bool((flat == self.blank_id).any()):
+                raise ValueError(
+                    f"serialized CTC stream {s}: a target token has the blank id "
+                    f"{self.blank_id}; set serialized_ctc_conf extra_blank: true"
+                )
             stream_loss = F.ctc_loss(
                 logp[:, s].transpose(0, 1),  # (T, B, V)
                 flat,
                 hlens,
                 lens,
-                blank=0,
+                blank=self.blank_id,
                 reduction="sum",
                 zero_infinity=True,
             )

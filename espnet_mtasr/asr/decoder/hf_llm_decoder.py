@@ -29,6 +29,7 @@ such a state dict fills them back from the loaded LLM, so ESPnet's strict loadin
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -66,6 +67,10 @@ class HFLLMDecoder(AbsDecoder):
         lora_rank: LoRA rank (0 = no LoRA).
         lora_alpha / lora_dropout / lora_target_modules: peft ``LoraConfig`` values.
         lora_adapter_name: the peft adapter name (part of the state-dict keys).
+        frozen_lora_adapters: earlier adapters (same rank / alpha / targets) injected
+            before ``lora_adapter_name``: they stay active but frozen, and their weights
+            come from ``--init_param`` of the stage that trained them. SOP-MT-ASR stage C
+            adds a new adapter this way on top of stage A's.
         save_trainable_only: leave frozen LLM weights out of ``state_dict()``.
         dtype: the LLM's weight dtype (``float32``, ``bfloat16``, ``float16``).
     """
@@ -92,6 +97,7 @@ class HFLLMDecoder(AbsDecoder):
         lora_dropout: float = 0.05,
         lora_target_modules: Optional[List[str]] = None,
         lora_adapter_name: str = "default",
+        frozen_lora_adapters: Sequence[str] = (),
         save_trainable_only: bool = False,
         dtype: str = "float32",
     ):
@@ -106,6 +112,13 @@ class HFLLMDecoder(AbsDecoder):
             raise ValueError(f"decoder_conf dtype '{dtype}' is unknown; valid: {', '.join(DTYPES)}")
         if lora_rank < 0:
             raise ValueError(f"decoder_conf lora_rank must be >= 0, got {lora_rank}")
+        if frozen_lora_adapters and lora_rank == 0:
+            raise ValueError("decoder_conf frozen_lora_adapters needs lora_rank > 0 (their rank)")
+        if lora_adapter_name in frozen_lora_adapters:
+            raise ValueError(
+                f"decoder_conf lora_adapter_name '{lora_adapter_name}' is also in "
+                "frozen_lora_adapters: give the new adapter its own name"
+            )
         self._check_llm_path(llm_path)  # before the tokenizer, which often lives there
         self.llm_path = llm_path
         self.tokenizer_path = tokenizer_path or llm_path
@@ -165,11 +178,15 @@ class HFLLMDecoder(AbsDecoder):
         if freeze_llm:
             self.llm.requires_grad_(False)
         if lora_rank > 0:
-            self._inject_lora(
-                lora_rank, lora_alpha, lora_dropout, lora_target_modules, lora_adapter_name
-            )
+            adapters = [*frozen_lora_adapters, lora_adapter_name]
+            for name in adapters:
+                self._inject_lora(lora_rank, lora_alpha, lora_dropout, lora_target_modules, name)
+            self._activate_adapters(adapters, trainable=lora_adapter_name)
+        # LoRA weights are always saved (a frozen adapter is a trained one, not the LLM's)
         self._frozen_llm_keys = {
-            f"llm.{n}" for n, p in self.llm.named_parameters() if not p.requires_grad
+            f"llm.{n}"
+            for n, p in self.llm.named_parameters()
+            if not p.requires_grad and "lora_" not in n
         }
         self._register_load_state_dict_pre_hook(self._fill_frozen_llm_weights)
 
@@ -245,10 +262,25 @@ class HFLLMDecoder(AbsDecoder):
                 fix=f"choose among its linear layers: {sorted(set(linear))}",
             )
         config = LoraConfig(r=rank, lora_alpha=alpha, lora_dropout=dropout, target_modules=targets)
-        inject_adapter_in_model(config, self.llm, adapter_name=adapter_name)
+        with warnings.catch_warnings():  # a second adapter is intended (stage C of SOP)
+            warnings.filterwarnings("ignore", message="Already found a `peft_config`")
+            inject_adapter_in_model(config, self.llm, adapter_name=adapter_name)
         for n, p in self.llm.named_parameters():
             if "lora_" in n:
                 p.requires_grad_(True)
+
+    def _activate_adapters(self, adapters: List[str], trainable: str) -> None:
+        """Make every adapter active (their outputs add up); train only ``trainable``."""
+        from peft.tuners.tuners_utils import BaseTunerLayer
+
+        for module in self.llm.modules():
+            if isinstance(module, BaseTunerLayer):
+                module.set_adapter(adapters)  # peft marks active adapters trainable
+        for n, p in self.llm.named_parameters():
+            if "lora_" in n:
+                # float32 adapters on a bf16/fp16 LLM: small Adam updates would round away
+                p.data = p.data.float()
+                p.requires_grad_(f".{trainable}." in n)
 
     def reload_pretrained_parameters(self) -> None:
         """Re-load the LLM's pretrained weights after ESPnet's ``--init`` (LoRA kept)."""

@@ -185,3 +185,42 @@ def test_vocab_mismatch_and_missing_added_token(llm_dir):
 def test_unknown_lora_target(llm_dir):
     with pytest.raises(MTASRInputError, match="lora_target_modules"):
         build(llm_dir, lora_target_modules=["qkv"])
+
+
+def test_new_adapter_on_a_frozen_one(llm_dir):
+    """Stage C of SOP: stage A's adapter stays active and frozen; the new one starts at
+    zero (lora_B = 0), so the loaded model first computes exactly what stage A did."""
+    stage_a = build(llm_dir, save_trainable_only=True).eval()
+    with torch.no_grad():
+        for name, p in stage_a.named_parameters():
+            if "lora_B" in name:
+                p.normal_()
+    stage_c = build(
+        llm_dir, save_trainable_only=True, lora_adapter_name="sop", frozen_lora_adapters=["default"]
+    ).eval()
+    result = stage_c.load_state_dict(stage_a.state_dict(), strict=False)
+    assert result.unexpected_keys == []
+    assert result.missing_keys and all(".sop." in k for k in result.missing_keys)
+    lora = {n: p.requires_grad for n, p in stage_c.named_parameters() if "lora_" in n}
+    assert lora and all(train == (".sop." in n) for n, train in lora.items())
+    assert any(".default." in k for k in stage_c.state_dict())  # the frozen adapter is saved
+    hs, hlens, ys, ylens = batch(stage_a)
+    torch.testing.assert_close(stage_a(hs, hlens, ys, ylens)[0], stage_c(hs, hlens, ys, ylens)[0])
+
+
+def test_frozen_adapter_options_are_checked(llm_dir):
+    with pytest.raises(ValueError, match="frozen_lora_adapters needs lora_rank"):
+        build(llm_dir, lora_rank=0, frozen_lora_adapters=["default"])
+    with pytest.raises(ValueError, match="its own name"):
+        build(llm_dir, frozen_lora_adapters=["default"])
+
+
+def test_lora_is_float32_on_a_bf16_llm(llm_dir):
+    dec = build(llm_dir, dtype="bfloat16")
+    lora = [p for n, p in dec.named_parameters() if "lora_" in n]
+    assert lora and all(p.dtype == torch.float32 for p in lora)
+    hs, hlens, ys, ylens = batch(dec)
+    logits, _ = dec(hs, hlens, ys, ylens)
+    logits.sum().backward()
+    lora_b = [p for n, p in dec.named_parameters() if "lora_B" in n]
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in lora_b)
