@@ -85,3 +85,17 @@ def sop_llm_config(tmp_path: Path, llm_dir: Path, **model_conf) -> dict:
     config = llm_sot_config(tmp_path, llm_dir)
     config.update(SOP_PARTS, model="sop_llm", model_conf={"lsm_weight": 0.1, **model_conf})
     return config
+
+
+# A tiny WavLM config (built from config; nothing downloaded)
+TINY_WAVLM = {
+    "hidden_size": 16,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 2,
+    "intermediate_size": 32,
+    "conv_dim": [8] * 7,
+    "num_conv_pos_embeddings": 16,
+    "num_conv_pos_embedding_groups": 2,
+    "num_buckets": 16,
+    "max_bucket_distance": 32,
+}

@@ -7,7 +7,7 @@ import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
-from llm_helpers import make_tiny_llm, sop_llm_config
+from llm_helpers import TINY_WAVLM, make_tiny_llm, sop_llm_config
 from task_helpers import parse_config, write_yaml
 
 from espnet_mtasr.models.sop_llm_model import SOPLLMModel, join_streams, split_streams
@@ -132,3 +132,25 @@ def test_blank_id_outside_the_vocabulary_is_an_error(tmp_path, llm_dir):
     config["serialized_ctc_conf"] = {"blank_id": 500}
     with pytest.raises(ValueError, match="blank_id 500"):
         MTASRTask.build_model(parse_config(write_yaml(tmp_path / "c.yaml", config)))
+
+
+def test_wavlm_mid_level_features_feed_the_separator(tmp_path, llm_dir):
+    """With hf_wavlm the separator reads the 25 Hz mid-level features (mid_size), the LLM
+    the 12.5 Hz output: both sizes are wired by build_model."""
+    config = sop_llm_config(tmp_path, llm_dir)
+    config.update(
+        frontend=None,
+        input_size=1,
+        specaug=None,
+        normalize=None,
+        encoder="hf_wavlm",
+        encoder_conf={"hf_config": TINY_WAVLM, "mid_size": 12, "output_size": 10},
+    )
+    model = MTASRTask.build_model(parse_config(write_yaml(tmp_path / "c.yaml", config)))
+    assert model.separator.lstm.input_size == 12
+    speech, lens, text, text_lens = sot_batch(model)
+    enc, enc_lens, mid, mid_lens = model.encode_with_mid(speech, lens)
+    assert enc.size(-1) == 10 and mid.size(-1) == 12 and mid.size(1) > enc.size(1)
+    loss, _, _ = model(speech, lens, text, text_lens)
+    loss.backward()
+    assert model.encoder.down1.conv.weight.grad is not None

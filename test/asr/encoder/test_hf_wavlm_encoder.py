@@ -4,21 +4,12 @@ from __future__ import annotations
 
 import pytest
 import torch
+from llm_helpers import TINY_WAVLM
 
 from espnet_mtasr.asr.encoder.hf_wavlm_encoder import HFWavLMEncoder
 from espnet_mtasr.utils.errors import MTASRInputError
 
-TINY = {
-    "hidden_size": 16,
-    "num_hidden_layers": 2,
-    "num_attention_heads": 2,
-    "intermediate_size": 32,
-    "conv_dim": [8] * 7,
-    "num_conv_pos_embeddings": 16,
-    "num_conv_pos_embedding_groups": 2,
-    "num_buckets": 16,
-    "max_bucket_distance": 32,
-}
+TINY = TINY_WAVLM
 
 
 def tiny(**kw):
