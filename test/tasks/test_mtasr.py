@@ -12,6 +12,7 @@ from espnet2.asr.encoder.conformer_encoder import ConformerEncoder
 from espnet2.asr.espnet_model import ESPnetASRModel
 from espnet2.tasks import asr as espnet_asr
 from espnet2.train.abs_espnet_model import AbsESPnetModel
+from llm_helpers import TINY_WAVLM
 from task_helpers import (
     SC,
     char_tokens,
@@ -398,15 +399,7 @@ def test_multi_preprocessor_tokenizes_per_talker_texts(tmp_path, token_dir):
 def test_hf_wavlm_encoder_builds_on_raw_audio(tmp_path, token_dir):
     from espnet_mtasr.asr.encoder.hf_wavlm_encoder import HFWavLMEncoder
 
-    tiny_wavlm = {
-        "hidden_size": 16,
-        "num_hidden_layers": 1,
-        "num_attention_heads": 2,
-        "intermediate_size": 32,
-        "conv_dim": [8] * 7,
-        "num_conv_pos_embeddings": 16,
-        "num_conv_pos_embedding_groups": 2,
-    }
+    tiny_wavlm = {**TINY_WAVLM, "num_hidden_layers": 1}
     conf = tiny_sot_config(token_dir)
     conf.update(
         frontend="none",
