@@ -76,14 +76,11 @@ def _decode_options(path: str) -> Dict[str, Any]:
 
 def _batches(audio: List[Any], batch_size: int):
     import torch
+    from espnet.nets.pytorch_backend.nets_utils import pad_list
 
     for i in range(0, len(audio), batch_size):
-        chunk = audio[i : i + batch_size]
-        lens = torch.tensor([len(a) for a in chunk])
-        speech = torch.zeros(len(chunk), int(lens.max()))
-        for b, a in enumerate(chunk):
-            speech[b, : len(a)] = torch.as_tensor(a)
-        yield speech, lens
+        chunk = [torch.as_tensor(a) for a in audio[i : i + batch_size]]
+        yield pad_list(chunk, 0.0), torch.tensor([len(a) for a in chunk])
 
 
 def run_benchmark(

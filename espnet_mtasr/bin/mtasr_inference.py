@@ -493,22 +493,19 @@ def inference(
                 share = lengths.double() / lengths.double().sum()
             for b, key in enumerate(keys):
                 if speech2text.llm_options is not None:
-                    seconds = int(lengths[b]) / fs if fs else float("nan")
-                    rtf_lines.append(f"{key} {seconds:.3f} {spent * float(share[b]):.4f}\n")
-                    _write_results(writer, key, batch_results[b])
-                    n_utts += 1
-                    audio_s += seconds if fs else 0.0
-                    logger.info(f"{key}: {batch_results[b][0][0]}")
-                    continue
-                one = speech[b, : int(lengths[b])]
-                tic = time.perf_counter()
-                try:
-                    results = speech2text(one)
-                except TooShortUttError as e:
-                    logger.warning(f"{key}: too short to decode ({e}); empty hypothesis")
-                    results = [("", [], [], None)]
+                    results = batch_results[b]
+                    elapsed = spent * float(share[b])
+                else:
+                    one = speech[b, : int(lengths[b])]
+                    tic = time.perf_counter()
+                    try:
+                        results = speech2text(one)
+                    except TooShortUttError as e:
+                        logger.warning(f"{key}: too short to decode ({e}); empty hypothesis")
+                        results = [("", [], [], None)]
+                    elapsed = time.perf_counter() - tic
                 seconds = int(lengths[b]) / fs if fs else float("nan")
-                rtf_lines.append(f"{key} {seconds:.3f} {time.perf_counter() - tic:.4f}\n")
+                rtf_lines.append(f"{key} {seconds:.3f} {elapsed:.4f}\n")
                 _write_results(writer, key, results)
                 n_utts += 1
                 audio_s += seconds if fs else 0.0

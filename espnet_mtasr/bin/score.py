@@ -38,7 +38,6 @@ from espnet_mtasr.metrics.rtf import describe_rtf, read_rtf
 from espnet_mtasr.metrics.scoring_io import (
     format_result_table,
     load_scoring_input,
-    read_kaldi_lines,
     score_to_dir,
 )
 from espnet_mtasr.metrics.tokens import MODES
@@ -114,8 +113,9 @@ def main(cmd: list[str] | None = None) -> None:
     set_name = args.set_name or Path(args.ref).resolve().parent.name
     extra: dict[str, Any] = {"config": args.config, "inference_config": args.inference_config}
     notes = []
+    inp = load_scoring_input(args.ref, args.hyp, args.utt2num_spk, args.text_format)
     if args.rtf is not None:  # checked before anything is written
-        ref_ids = {utt for _, utt, _ in read_kaldi_lines(args.ref)}
+        ref_ids = set(inp.refs)
         rtf = read_rtf(args.rtf, utt_ids=ref_ids)
         if rtf.num_utts < len(ref_ids):
             logging.warning(
@@ -130,7 +130,6 @@ def main(cmd: list[str] | None = None) -> None:
         extra.update(rtf.to_dict(), rtf_note=rtf_note)
         notes.append(describe_rtf(rtf, rtf_note))
     if args.per_stream:
-        inp = load_scoring_input(args.ref, args.hyp, args.utt2num_spk, args.text_format)
         per_stream = stream_error_counts(inp.refs, inp.hyps, args.mode, args.text_format)
         extra["per_stream"] = [{"stream": s + 1, **c.to_dict()} for s, c in enumerate(per_stream)]
         er = "CER" if args.mode == "char" else "WER"
@@ -153,6 +152,7 @@ def main(cmd: list[str] | None = None) -> None:
         set_name=set_name,
         extra=extra,
         notes=notes,
+        scoring_input=inp,
     )
     print(format_result_table(score, f"{set_name} ({args.mode})"), end="")
     for note in notes:

@@ -43,6 +43,7 @@ def teacher_forced_accuracy(
     """``{"speech": {...}, "silence": {...}}`` with ``accuracy``, ``correct``, ``tokens``."""
     import soundfile
     import torch
+    from espnet.nets.pytorch_backend.nets_utils import pad_list
 
     from espnet_mtasr.bin.mtasr_inference import MTSpeech2Text
 
@@ -66,20 +67,18 @@ def teacher_forced_accuracy(
         chunk = keys[i : i + batch_size]
         wavs = [torch.as_tensor(soundfile.read(scp[k], dtype="float32")[0]) for k in chunk]
         lens = torch.tensor([len(w) for w in wavs])
-        speech = torch.zeros(len(chunk), int(lens.max()))
-        for b, w in enumerate(wavs):
-            speech[b, : len(w)] = w
-        ids = [tok.convert_tokens_to_ids(tok.tokenize(text[k])) for k in chunk]
+        speech = pad_list(wavs, 0.0)
+        ids = [
+            torch.tensor(tok.convert_tokens_to_ids(tok.tokenize(text[k])), dtype=torch.long)
+            for k in chunk
+        ]
         ylens = torch.tensor([len(x) for x in ids])
-        ys = torch.full((len(chunk), int(ylens.max())), -1, dtype=torch.long)
-        for b, x in enumerate(ids):
-            ys[b, : len(x)] = torch.tensor(x)
-        target = net.decoder.targets_with_eos(ys, ylens)
-        valid = target >= 0
+        ys = pad_list(ids, -1)
         for name, audio in (("speech", speech), ("silence", torch.zeros_like(speech))):
             with torch.no_grad():
                 enc, enc_lens, sop, _ = net.encode_for_decoding(audio, lens)
-                logits, _ = net.decoder(enc, enc_lens, ys, ylens, sop=sop)
+                logits, target = net.teacher_forced(enc, enc_lens, ys, ylens, sop)
+            valid = target >= 0
             counts[name][0] += int((logits.argmax(-1)[valid] == target[valid]).sum())
             counts[name][1] += int(valid.sum())
     return {

@@ -280,6 +280,7 @@ def score_to_dir(
     set_name: str = "",
     extra: Mapping[str, Any] | None = None,
     notes: Sequence[str] = (),
+    scoring_input: ScoringInput | None = None,
 ) -> CorpusScore:
     """Score a hypothesis file and write the reports into ``out_dir``.
 
@@ -288,7 +289,9 @@ def score_to_dir(
     for ``meeteval-wer cpwer -r ref.seglst.json -h hyp.seglst.json`` (same numbers).
     Missing hypotheses are scored as empty and logged as a warning with their count.
     ``extra`` adds keys to ``result.json`` (e.g. the decoding real-time factor) and
-    ``notes`` adds ``# <note>`` lines to ``result.txt``.
+    ``notes`` adds ``# <note>`` lines to ``result.txt``. ``scoring_input``: these files
+    already read by :func:`load_scoring_input` (so a caller that needs them too reads
+    them once).
 
     Raises:
         MTASRInputError: see :func:`load_scoring_input`.
@@ -296,7 +299,7 @@ def score_to_dir(
     """
     from espnet_mtasr.metrics.wer import score_corpus
 
-    inp = load_scoring_input(ref_path, hyp_path, utt2num_spk_path, text_format)
+    inp = scoring_input or load_scoring_input(ref_path, hyp_path, utt2num_spk_path, text_format)
     n_refs = len(inp.refs)
     if inp.missing_hyp:
         logger.warning(

@@ -103,6 +103,19 @@ class LLMSOTModel(AbsESPnetModel):
         return {"feats": feats, "feats_lengths": feats_lengths}
 
     # ------------------------------------------------------------------ training
+    def teacher_forced(
+        self,
+        enc: torch.Tensor,
+        enc_lens: torch.Tensor,
+        text: torch.Tensor,
+        text_lengths: torch.Tensor,
+        sop: Optional[Sequence[Sequence[int]]] = None,
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Teacher-forced logits ``(B, L+1, V)`` and their targets ``(B, L+1)`` (the SOT
+        text + EOS, ``-1`` padded)."""
+        logits, _ = self.decoder(enc, enc_lens, text, text_lengths, sop=sop)
+        return logits, self.decoder.targets_with_eos(text, text_lengths)
+
     def sot_loss(
         self,
         enc: torch.Tensor,
@@ -112,8 +125,7 @@ class LLMSOTModel(AbsESPnetModel):
         sop: Optional[Sequence[Sequence[int]]] = None,
     ) -> Tuple[torch.Tensor, torch.Tensor]:
         """Cross entropy of the SOT target + EOS and the token accuracy."""
-        logits, _ = self.decoder(enc, enc_lens, text, text_lengths, sop=sop)  # (B, L+1, V)
-        target = self.decoder.targets_with_eos(text, text_lengths)  # (B, L+1)
+        logits, target = self.teacher_forced(enc, enc_lens, text, text_lengths, sop)
         loss = torch.nn.functional.cross_entropy(
             logits.transpose(1, 2), target, ignore_index=-1, label_smoothing=self.lsm_weight
         )

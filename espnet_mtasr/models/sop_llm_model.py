@@ -154,10 +154,11 @@ class SOPLLMModel(LLMSOTModel):
         self.sc_id = list(token_list).index(sc_token)
         tok = decoder.tokenizer
         special = set(tok.all_special_ids)
+        pieces = tok.batch_decode([[i] for i in range(len(tok))])  # one pass, not V calls
         self.space_ids = [
             i
-            for i in range(len(tok))
-            if i not in special and i != self.sc_id and not tok.decode([i]).strip()
+            for i, piece in enumerate(pieces)
+            if i not in special and i != self.sc_id and not piece.strip()
         ]
 
     # ------------------------------------------------------------------ parts
@@ -172,19 +173,17 @@ class SOPLLMModel(LLMSOTModel):
         out, out_lens, _ = self.encoder(feats, feats_lengths)
         return out, out_lens, out, out_lens
 
-    def draft(
-        self, mid: torch.Tensor, mid_lens: torch.Tensor
-    ) -> Tuple[torch.Tensor, torch.Tensor, List[List[List[int]]]]:
-        """Separate and decode: streams ``(B, S, T', D')``, lengths, greedy ids [b][s]."""
-        streams, stream_lens = self.separator(mid, mid_lens)
-        return streams, stream_lens, self._greedy(streams, stream_lens)
-
-    def _greedy(self, streams: torch.Tensor, stream_lens: torch.Tensor) -> List[List[List[int]]]:
-        """Greedy per-stream draft; ``<sc>`` (never a stream target) is dropped."""
+    def drafts(self, streams: torch.Tensor, stream_lens: torch.Tensor) -> List[List[List[int]]]:
+        """Greedy per-stream draft ``[b][s]`` of ``(B, S, T', D')`` separator streams;
+        ``<sc>`` (never a stream target) is dropped."""
         ids = self.serialized_ctc.greedy_decode(
             streams, stream_lens, blank_id=self.serialized_ctc.blank_id
         )
         return [[[t for t in s if t != self.sc_id] for s in utt] for utt in ids]
+
+    def prompt_sop(self, drafts: List[List[List[int]]]) -> Optional[List[List[int]]]:
+        """The SOP ids of every utterance for the prompt (``None`` without ``use_sop``)."""
+        return [join_streams(d, self.sc_id) for d in drafts] if self.use_sop else None
 
     def stream_targets(
         self, text: torch.Tensor, text_lengths: torch.Tensor
@@ -237,8 +236,7 @@ class SOPLLMModel(LLMSOTModel):
             sop = None
             if self.use_sop:
                 with torch.no_grad():
-                    drafts = self._greedy(streams.detach(), stream_lens)
-                sop = [join_streams(d, self.sc_id) for d in drafts]
+                    sop = self.prompt_sop(self.drafts(streams.detach(), stream_lens))
             loss_llm, acc = self.sot_loss(enc, enc_lens, text, text_lengths, sop=sop)
             loss = loss + self.llm_weight * loss_llm
             stats["loss_llm"] = loss_llm.detach()
@@ -254,6 +252,5 @@ class SOPLLMModel(LLMSOTModel):
         """Encoder output, lengths, the SOP ids (``None`` without ``use_sop``) and the
         greedy draft of every stream ``[b][s]``, from one encoder pass."""
         enc, enc_lens, mid, mid_lens = self.encode_with_mid(speech, speech_lengths)
-        _, _, drafts = self.draft(mid, mid_lens)
-        sop = [join_streams(d, self.sc_id) for d in drafts] if self.use_sop else None
-        return enc, enc_lens, sop, drafts
+        drafts = self.drafts(*self.separator(mid, mid_lens))
+        return enc, enc_lens, self.prompt_sop(drafts), drafts

@@ -229,8 +229,12 @@ bpe_train_text="${data_feats}/${train_set}/text"
 
 # LLM (stage 6): the tokenizer, its token list and the LLM folder
 llm_dir="${expdir}/llm"
-llm_tokenizer="${llm_dir}/tokenizer" # link mode; train_tiny keeps the tokenizer with the LM
-llm_model="${llm_dir}"               # train_tiny; link mode: the path in ${llm_dir}/llm_path
+llm_model="${llm_dir}" # train_tiny; link mode: the path in ${llm_dir}/llm_path (after stage 6)
+if [ "${llm_prep}" = link ]; then
+    llm_tokenizer="${llm_dir}/tokenizer" # the checkpoint's tokenizer with <sc> added
+else
+    llm_tokenizer="${llm_dir}"           # train_tiny saves the tokenizer with the LM
+fi
 
 # Tokens
 if [ "${token_type}" = bpe ]; then
@@ -371,10 +375,6 @@ llm_opts=
 if [ "${llm_prep}" != none ]; then
     if [ -f "${llm_dir}/llm_path" ]; then
         llm_model=$(cat "${llm_dir}/llm_path")
-    fi
-    if [ ! -d "${llm_tokenizer}" ]; then
-        llm_tokenizer="${llm_dir}"
-        if [ "${token_type}" = hugging_face ]; then bpemodel="${llm_tokenizer}"; fi
     fi
     llm_opts="--decoder_conf llm_path=${llm_model} --decoder_conf tokenizer_path=${llm_tokenizer}"
 fi
