@@ -2,6 +2,9 @@
 #
 #   make demo    install, then run every stage of the mini LibriMix recipe on the CPU
 #   make test    install, then run the unit tests and the mini-recipe integration test
+#   make bench   decoding speed of the trained mini systems (SOT-AED, LLM-SOT, SOP-MT-ASR,
+#                encoder-only) on the same inputs, interleaved runs, median RTF + ratios;
+#                needs their models: BENCH_ARGS="--size large --sop_llm none" etc.
 #   make lint    ruff check + format check
 #   make install build .venv/ (idempotent; re-runs only when requirements change)
 #
@@ -22,8 +25,9 @@ PIP_SPEC ?= pip==24.3.1
 APT_PACKAGES := espeak-ng sox libsox-fmt-all
 DEMO_RECIPE ?= egs2/mini_librimix/mtasr1
 DEMO_ARGS ?=
+BENCH_ARGS ?= --size large
 
-.PHONY: install sysdeps demo test lint format clean-venv
+.PHONY: install sysdeps demo test bench lint format clean-venv
 
 install: sysdeps $(VENV)/.installed
 
@@ -60,6 +64,9 @@ demo: install
 
 test: install
 	$(PY) -m pytest -q
+
+bench: install
+	cd $(DEMO_RECIPE) && local/bench_decoding.sh $(BENCH_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -87,6 +87,21 @@ def sop_llm_config(tmp_path: Path, llm_dir: Path, **model_conf) -> dict:
     return config
 
 
+def encoder_only_config(tmp_path: Path, llm_dir: Path, teacher: bool = True, **model_conf):
+    """``encoder_only``: 3 branches (LSTM separator + linear serialized CTC), a pooled
+    talker-count head and, with ``teacher``, the ``hf_llm`` LLM-SOT teacher."""
+    config = sop_llm_config(tmp_path, llm_dir)
+    config.update(
+        model="encoder_only",
+        model_conf={"llm_weight": 1.0 if teacher else 0.0, **model_conf},
+        talker_count="pooled",
+        talker_count_conf={"num_talkers": 3, "lstm_hidden": 8, "hidden_size": 16},
+    )
+    if not teacher:
+        config.update(decoder=None, decoder_conf={})
+    return config
+
+
 # A tiny WavLM config (built from config; nothing downloaded)
 TINY_WAVLM = {
     "hidden_size": 16,

@@ -46,6 +46,7 @@ from espnet2.utils.types import str2bool, str2triple_str, str_or_none
 from typeguard import typechecked
 
 from espnet_mtasr.asr.decoder.hf_llm_decoder import HFLLMDecoder
+from espnet_mtasr.models.sop_llm_model import join_streams
 from espnet_mtasr.tasks.mtasr import MTASRTask, frontend_choices
 from espnet_mtasr.utils.errors import MTASRInputError, exit_on_input_error
 from espnet_mtasr.utils.fileio import atomic_dir
@@ -94,6 +95,17 @@ class LLMHypothesis(NamedTuple):
     sop: Optional[str] = None
 
 
+class StreamHypothesis(NamedTuple):
+    """The result of CTC-only stream decoding (``encoder_only``): the ``<sc>``-joined
+    token ids, each talker stream's text (start-time order) and the talker count that
+    routed the decoding."""
+
+    yseq: List[int]
+    score: float
+    streams: List[str]
+    talker_count: int
+
+
 class MTSpeech2Text:
     """Decode speech with an MTASRTask model: ESPnet's ``Speech2Text`` conventions.
 
@@ -128,6 +140,9 @@ class MTSpeech2Text:
     A model with an LLM decoder (``decoder: hf_llm``) is decoded by its own batched
     greedy / beam search with a KV cache (``beam_size``; ``ctc_weight``, ``penalty``,
     ``maxlenratio``, ``minlenratio`` and ``normalize_length`` do not apply; ``nbest`` 1).
+    A model with talker streams of its own (``encoder_only``: ``decode_streams``) is
+    decoded batched, CTC only (greedy per stream, routed by its talker-count head; the
+    search options do not apply).
     """
 
     @typechecked
@@ -175,6 +190,14 @@ class MTSpeech2Text:
         self._unpacked: Optional[tempfile.TemporaryDirectory] = None
         self.converter = TokenIDConverter(token_list=list(model.token_list))
         self.llm_options: Optional[Dict[str, Any]] = None
+        self.stream_decoding = callable(getattr(model, "decode_streams", None))
+        if self.stream_decoding:
+            if nbest != 1:
+                raise MTASRInputError("--nbest: CTC stream decoding returns one hypothesis")
+            self.beam_search = None
+            self.tokenizer = _text_tokenizer(token_type, bpemodel, train_args)
+            logger.info("CTC-only stream decoding, routed by the talker-count head")
+            return
         if isinstance(getattr(model, "decoder", None), HFLLMDecoder):
             if nbest != 1:
                 raise MTASRInputError("--nbest: LLM decoding returns the best hypothesis only")
@@ -227,25 +250,16 @@ class MTSpeech2Text:
         logger.info(f"Beam search: {type(beam_search).__name__}, weights {weights}")
 
         # 3. Token ids -> text; <sc> is a token of its own and comes out verbatim
-        token_type = token_type or train_args.token_type
-        bpemodel = bpemodel or getattr(train_args, "bpemodel", None)
-        if token_type == "bpe":
-            if bpemodel is None or not Path(bpemodel).is_file():
-                raise MTASRInputError(
-                    f"--bpemodel {bpemodel} not found",
-                    fix="pack the model with --option <token_list_dir>/bpe.model "
-                    "or pass --bpemodel",
-                )
-            tokenizer = build_tokenizer(token_type="bpe", bpemodel=bpemodel)
-        elif token_type is None:
-            tokenizer = None
-        else:
-            tokenizer = build_tokenizer(token_type=token_type)
-
         self.beam_search = beam_search
-        self.tokenizer = tokenizer
+        self.tokenizer = _text_tokenizer(token_type, bpemodel, train_args)
         self.maxlenratio = maxlenratio
         self.minlenratio = minlenratio
+
+    @property
+    def batched(self) -> bool:
+        """Whether :meth:`decode_batch` decodes a batch in one pass (LLM and CTC stream
+        decoding) rather than one utterance at a time (ESPnet's beam search)."""
+        return self.llm_options is not None or self.stream_decoding
 
     @staticmethod
     def _load_model(
@@ -343,8 +357,8 @@ class MTSpeech2Text:
             speech = torch.tensor(speech)
         speech = speech.unsqueeze(0).to(getattr(torch, self.dtype))  # (1, T)
         lengths = speech.new_full([1], dtype=torch.long, fill_value=speech.size(1))
-        if self.llm_options is not None:
-            return self._decode_llm(speech, lengths)[0]
+        if self.batched:
+            return self.decode_batch(speech, lengths)[0]
         batch = to_device({"speech": speech, "speech_lengths": lengths}, device=self.device)
         enc, _ = self.asr_model.encode(**batch)  # (1, T_enc, D_enc)
         if isinstance(enc, tuple):  # intermediate CTC outputs
@@ -367,9 +381,34 @@ class MTSpeech2Text:
         Returns:
             One n-best list per utterance, in batch order.
         """
+        if self.stream_decoding:
+            return self._decode_streams(speech, speech_lengths)
         if self.llm_options is not None:
             return self._decode_llm(speech, speech_lengths)
         return [self(speech[b, : int(speech_lengths[b])]) for b in range(speech.size(0))]
+
+    def _decode_streams(
+        self, speech: torch.Tensor, speech_lengths: torch.Tensor
+    ) -> List[NBestList]:
+        """One batched CTC pass with talker-count routing: ``(B, T)`` -> B one-best lists;
+        the text joins the non-empty streams with ``<sc>``."""
+        speech = speech.to(device=self.device, dtype=getattr(torch, self.dtype))
+        streams, counts = self.asr_model.decode_streams(speech, speech_lengths.to(self.device))
+        sc_id = self.asr_model.sc_id
+        out: List[NBestList] = []
+        for ids, count in zip(streams, counts.tolist()):
+            texts = [self._detok(s) for s in ids]
+            joined = join_streams(ids, sc_id)
+            hyp = StreamHypothesis(yseq=joined, score=0.0, streams=texts, talker_count=count)
+            text = " <sc> ".join(t for t in texts if t)
+            out.append([(text, self.converter.ids2tokens(joined), joined, hyp)])
+        return out
+
+    def _detok(self, ids: List[int]) -> str:
+        tokens = self.converter.ids2tokens(ids)
+        if self.tokenizer is None:
+            return " ".join(tokens)
+        return " ".join(self.tokenizer.tokens2text(tokens).split())
 
     def _decode_llm(self, speech: torch.Tensor, speech_lengths: torch.Tensor) -> List[NBestList]:
         """One batched LLM decoding pass (KV cache): ``(B, T)`` -> B one-best lists."""
@@ -433,6 +472,27 @@ class MTSpeech2Text:
         return text if text is not None else " ".join(token)
 
 
+def _text_tokenizer(
+    token_type: Optional[str], bpemodel: Optional[str], train_args: argparse.Namespace
+) -> Optional[Any]:
+    """ESPnet's tokenizer that turns token ids back into text (default: the training
+    ``token_type`` / ``bpemodel``); ``None`` without a token type."""
+    token_type = token_type or train_args.token_type
+    bpemodel = bpemodel or getattr(train_args, "bpemodel", None)
+    if token_type is None:
+        return None
+    if token_type in ("bpe", "hugging_face"):
+        kind = Path.is_file if token_type == "bpe" else Path.is_dir
+        if bpemodel is None or not kind(Path(bpemodel)):
+            raise MTASRInputError(
+                f"--bpemodel {bpemodel} not found (token_type {token_type})",
+                fix="pack the model with --option <token_list_dir>/bpe.model, or pass "
+                "--bpemodel (hugging_face: the tokenizer folder)",
+            )
+        return build_tokenizer(token_type=token_type, bpemodel=bpemodel)
+    return build_tokenizer(token_type=token_type)
+
+
 @typechecked
 def _write_results(writer: DatadirWriter, key: str, results: NBestList) -> None:
     for n, (text, token, token_int, hyp) in enumerate(results, 1):
@@ -445,6 +505,10 @@ def _write_results(writer: DatadirWriter, key: str, results: NBestList) -> None:
         sop = getattr(hyp, "sop", None)
         if sop is not None:  # sop_llm: the serialized-CTC draft that prompted the LLM
             w["sop_text"][key] = sop
+        if isinstance(hyp, StreamHypothesis):  # encoder_only: each stream, the routing count
+            w["talker_count"][key] = str(hyp.talker_count)
+            for s, stream in enumerate(hyp.streams, 1):
+                w[f"text_spk{s}"][key] = stream
 
 
 def inference(
@@ -457,7 +521,8 @@ def inference(
     allow_variable_data_keys: bool = False,
 ) -> None:
     """Decode a data dir into ``output_dir/{n}best_recog/{text,token,token_int,score}``
-    (and ``sop_text``, the SOP draft, for an ``sop_llm`` model).
+    (and ``sop_text``, the SOP draft, for an ``sop_llm`` model; ``talker_count`` and
+    ``text_spk1..c``, the predicted count and each stream, for an ``encoder_only`` one).
 
     Also writes ``output_dir/rtf``: ``<utt> <audio seconds> <decoding seconds>`` per
     utterance (audio seconds ``nan`` for a model without a waveform frontend). The output
@@ -485,14 +550,14 @@ def inference(
     with atomic_dir(output_dir) as tmp_dir, DatadirWriter(tmp_dir) as writer:
         for keys, batch in loader:
             speech, lengths = batch["speech"], batch["speech_lengths"]  # (B, T), (B,)
-            if speech2text.llm_options is not None:
+            if speech2text.batched:
                 # one batched pass; each utterance is charged its share of the audio
                 tic = time.perf_counter()
                 batch_results = speech2text.decode_batch(speech, lengths)
                 spent = time.perf_counter() - tic
                 share = lengths.double() / lengths.double().sum()
             for b, key in enumerate(keys):
-                if speech2text.llm_options is not None:
+                if speech2text.batched:
                     results = batch_results[b]
                     elapsed = spent * float(share[b])
                 else:

@@ -22,6 +22,11 @@ Stream-ordered error rates: ``--per_stream`` also scores hypothesis stream ``s``
 reference talker ``s`` (start-time order, no permutation search) — for outputs whose
 stream order means something, like the serialized-CTC draft of ``sop_llm``
 (``sop_text``). They go to ``result.json`` (``per_stream``) and a table in RESULTS.md.
+
+Talker-count confusion matrix (rows: reference count, columns: predicted) in
+``result.json`` (``count_confusion``) and RESULTS.md: the prediction is the talker-count
+head's with ``--hyp_count exp/.../1best_recog/talker_count`` (``encoder_only``), else the
+number of non-empty hypothesis streams.
 """
 
 from __future__ import annotations
@@ -40,9 +45,10 @@ from espnet_mtasr.metrics.scoring_io import (
     load_scoring_input,
     score_to_dir,
 )
+from espnet_mtasr.metrics.talker_count import count_confusion, read_counts
 from espnet_mtasr.metrics.tokens import MODES
-from espnet_mtasr.metrics.wer import TEXT_FORMATS, stream_error_counts
-from espnet_mtasr.utils.errors import exit_on_input_error
+from espnet_mtasr.metrics.wer import TEXT_FORMATS, extract_streams, stream_error_counts
+from espnet_mtasr.utils.errors import MTASRInputError, exit_on_input_error
 
 
 def get_parser() -> argparse.ArgumentParser:
@@ -94,6 +100,12 @@ def get_parser() -> argparse.ArgumentParser:
         "--cmd", default=None, help="command shown in --results_md; default: this command"
     )
     parser.add_argument(
+        "--hyp_count",
+        default=None,
+        help="'<utt> <predicted talker count>' (encoder_only: 1best_recog/talker_count) for "
+        "the confusion matrix; default: the hypothesis stream count",
+    )
+    parser.add_argument(
         "--per_stream",
         action="store_true",
         help="also score hypothesis stream s against reference talker s (no permutation)",
@@ -129,6 +141,26 @@ def main(cmd: list[str] | None = None) -> None:
         rtf_note = " ".join(args.rtf_note.split())
         extra.update(rtf.to_dict(), rtf_note=rtf_note)
         notes.append(describe_rtf(rtf, rtf_note))
+    reference = inp.talkers or {
+        u: len(extract_streams(t, args.text_format)) for u, t in inp.refs.items()
+    }
+    if args.hyp_count is not None:
+        predicted = read_counts(args.hyp_count, inp.refs)
+        lacking = [u for u in reference if u not in predicted]
+        if lacking:
+            raise MTASRInputError(
+                f"no predicted talker count for {len(lacking)} reference utterance(s), "
+                f"e.g. {lacking[0]!r}",
+                path=args.hyp_count,
+                fix="decode every utterance of the reference before scoring",
+            )
+        source = "head"
+    else:
+        hyps = inp.hyps
+        predicted = {u: len(extract_streams(hyps.get(u, ""), args.text_format)) for u in reference}
+        source = "streams"
+    confusion = count_confusion(reference, predicted, source)
+    extra["count_confusion"] = confusion.to_dict()
     if args.per_stream:
         per_stream = stream_error_counts(inp.refs, inp.hyps, args.mode, args.text_format)
         extra["per_stream"] = [{"stream": s + 1, **c.to_dict()} for s, c in enumerate(per_stream)]

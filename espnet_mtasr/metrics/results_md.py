@@ -51,6 +51,7 @@ from typing import Any
 
 import espnet_mtasr
 from espnet_mtasr.metrics.rtf import RTFSummary, format_rtf
+from espnet_mtasr.metrics.talker_count import CountConfusion
 from espnet_mtasr.metrics.tokens import check_mode
 from espnet_mtasr.utils.fileio import atomic_write
 
@@ -105,6 +106,7 @@ class ResultsEntry:
         rtf: decoding real-time factor of the set, if timed.
         rtf_note: how it was decoded (hardware, jobs, threads, beam), shown with ``rtf``.
         streams: stream-ordered error rates (stream s vs talker s), if scored.
+        confusion: the talker-count confusion matrix, if scored.
         date: when it was scored (see :func:`now_string`).
         environment: version line (see :func:`environment_line`).
     """
@@ -120,6 +122,7 @@ class ResultsEntry:
     rtf: RTFSummary | None = None
     rtf_note: str = ""
     streams: tuple[StreamRow, ...] = ()
+    confusion: CountConfusion | None = None
 
     @classmethod
     def from_summary(
@@ -173,6 +176,11 @@ class ResultsEntry:
                 StreamRow(int(r["stream"]), int(r["length"]), int(r["errors"]), r["rate"])
                 for r in summary.get("per_stream") or ()
             ),
+            confusion=(
+                CountConfusion.from_dict(summary["count_confusion"])
+                if summary.get("count_confusion")
+                else None
+            ),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -183,12 +191,14 @@ class ResultsEntry:
     def from_dict(cls, d: Mapping[str, Any]) -> ResultsEntry:
         """Inverse of :meth:`to_dict`."""
         rtf = d.get("rtf")
+        confusion = d.get("confusion")
         return cls(
             **{
                 **d,
                 "rows": tuple(ResultsRow(**r) for r in d["rows"]),
                 "streams": tuple(StreamRow(**r) for r in d.get("streams") or ()),
                 "rtf": None if rtf is None else RTFSummary(**rtf),
+                "confusion": None if confusion is None else CountConfusion.from_dict(confusion),
             }
         )
 
@@ -236,6 +246,22 @@ def _seconds(x: float | None) -> str:
 
 def _unique(values: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(v for v in values if v))
+
+
+def _confusion_lines(e: ResultsEntry) -> list[str]:
+    c = e.confusion
+    assert c is not None
+    by = "the talker-count head" if c.source == "head" else "the hypothesis stream count"
+    return [
+        f"### Talker-count confusion ({_cell(e.set_name)}, {e.mode})",
+        "",
+        f"Rows: reference talkers; columns: predicted by {by}. "
+        f"Accuracy {_pct(c.accuracy)} % of {c.total}.",
+        "",
+        "|ref \\ predicted|" + "|".join(str(k) for k in c.labels) + "|",
+        "|---|" + "---:|" * len(c.labels),
+        *(f"|{k}|" + "|".join(str(n) for n in row) + "|" for k, row in zip(c.labels, c.matrix)),
+    ]
 
 
 def render_section(tag: str, entries: Sequence[ResultsEntry]) -> str:
@@ -300,6 +326,9 @@ def render_section(tag: str, entries: Sequence[ResultsEntry]) -> str:
             "|---|---|---:|---:|---:|---:|",
             *stream_rows,
         ]
+    for e in entries:
+        if e.confusion is not None and e.confusion.labels:
+            lines += ["", *_confusion_lines(e)]
     rtf_rows = []
     for e in entries:
         if e.rtf is not None:

@@ -26,13 +26,26 @@ from espnet2.asr.frontend.abs_frontend import AbsFrontend
 from espnet2.asr.specaug.abs_specaug import AbsSpecAug
 from espnet2.layers.abs_normalize import AbsNormalize
 from espnet2.torch_utils.device_funcs import force_gatherable
-from espnet2.train.abs_espnet_model import AbsESPnetModel
 from typeguard import typechecked
 
 from espnet_mtasr.asr.decoder.hf_llm_decoder import HFLLMDecoder
+from espnet_mtasr.models.speech_encoder_model import SpeechEncoderModel
 
 
-class LLMSOTModel(AbsESPnetModel):
+def token_cross_entropy(
+    logits: torch.Tensor, target: torch.Tensor, lsm_weight: float = 0.0
+) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Token cross entropy of ``(B, L, V)`` logits against ``(B, L)`` targets (``-1`` =
+    padding), label-smoothed by ``lsm_weight``, averaged over tokens; and the accuracy."""
+    loss = torch.nn.functional.cross_entropy(
+        logits.transpose(1, 2), target, ignore_index=-1, label_smoothing=lsm_weight
+    )
+    valid = target >= 0
+    acc = (logits.argmax(-1)[valid] == target[valid]).float().mean()
+    return loss, acc
+
+
+class LLMSOTModel(SpeechEncoderModel):
     """Speech encoder + LLM decoder trained on SOT text.
 
     Args:
@@ -58,49 +71,11 @@ class LLMSOTModel(AbsESPnetModel):
         lsm_weight: float = 0.0,
         sample_rate: int = 16000,
     ):
-        super().__init__()
+        super().__init__(frontend, specaug, normalize, encoder, sample_rate)
         self.vocab_size = vocab_size
         self.token_list = list(token_list)
-        self.frontend = frontend
-        self.specaug = specaug
-        self.normalize = normalize
-        self.encoder = encoder
         self.decoder = decoder
         self.lsm_weight = lsm_weight
-        self.sample_rate = sample_rate
-
-    # ------------------------------------------------------------------ encoder
-    def _extract_feats(
-        self, speech: torch.Tensor, speech_lengths: torch.Tensor
-    ) -> Tuple[torch.Tensor, torch.Tensor]:
-        speech = speech[:, : int(speech_lengths.max())]
-        if self.frontend is None:
-            return speech, speech_lengths
-        return self.frontend(speech, speech_lengths)
-
-    def encoder_input(
-        self, speech: torch.Tensor, speech_lengths: torch.Tensor
-    ) -> Tuple[torch.Tensor, torch.Tensor]:
-        """``(B, L)`` speech -> encoder input (features, SpecAugment in training, normalized)."""
-        feats, feats_lengths = self._extract_feats(speech, speech_lengths)
-        if self.specaug is not None and self.training:
-            feats, feats_lengths = self.specaug(feats, feats_lengths)
-        if self.normalize is not None:
-            feats, feats_lengths = self.normalize(feats, feats_lengths)
-        return feats, feats_lengths
-
-    def encode(
-        self, speech: torch.Tensor, speech_lengths: torch.Tensor
-    ) -> Tuple[torch.Tensor, torch.Tensor]:
-        """``(B, L)`` speech -> ``(B, T, D)`` encoder output and ``(B,)`` lengths."""
-        out, out_lens, _ = self.encoder(*self.encoder_input(speech, speech_lengths))
-        return out, out_lens
-
-    def collect_feats(
-        self, speech: torch.Tensor, speech_lengths: torch.Tensor, **kwargs
-    ) -> Dict[str, torch.Tensor]:
-        feats, feats_lengths = self._extract_feats(speech, speech_lengths)
-        return {"feats": feats, "feats_lengths": feats_lengths}
 
     # ------------------------------------------------------------------ training
     def teacher_forced(
@@ -126,12 +101,7 @@ class LLMSOTModel(AbsESPnetModel):
     ) -> Tuple[torch.Tensor, torch.Tensor]:
         """Cross entropy of the SOT target + EOS and the token accuracy."""
         logits, target = self.teacher_forced(enc, enc_lens, text, text_lengths, sop)
-        loss = torch.nn.functional.cross_entropy(
-            logits.transpose(1, 2), target, ignore_index=-1, label_smoothing=self.lsm_weight
-        )
-        valid = target >= 0
-        acc = (logits.argmax(-1)[valid] == target[valid]).float().mean()
-        return loss, acc
+        return token_cross_entropy(logits, target, self.lsm_weight)
 
     def forward(
         self,

@@ -78,6 +78,29 @@ def split_streams(
     return streams + [[] for _ in range(num_streams - len(streams))]
 
 
+def pad_stream_targets(
+    text: torch.Tensor,
+    text_lengths: torch.Tensor,
+    sc_id: int,
+    num_streams: int,
+    drop: Sequence[int] = (),
+) -> Tuple[torch.Tensor, torch.Tensor]:
+    """A batch of SOT ids ``(B, U)`` -> per-talker targets ``(B, S, L)`` (``-1`` padded)
+    and their lengths ``(B, S)`` (:func:`split_streams` on every utterance)."""
+    per_utt = [
+        split_streams(text[b, : int(text_lengths[b])].tolist(), sc_id, num_streams, drop)
+        for b in range(text.size(0))
+    ]
+    longest = max(1, max(len(s) for streams in per_utt for s in streams))
+    ys = torch.full((text.size(0), num_streams, longest), -1, dtype=torch.long)
+    lens = torch.zeros(text.size(0), num_streams, dtype=torch.long)
+    for b, streams in enumerate(per_utt):
+        for s, ids in enumerate(streams):
+            ys[b, s, : len(ids)] = torch.tensor(ids, dtype=torch.long)
+            lens[b, s] = len(ids)
+    return ys.to(text.device), lens.to(text.device)
+
+
 def join_streams(streams: Sequence[Sequence[int]], sc_id: int) -> List[int]:
     """Per-stream draft ids -> one SOP id sequence, non-empty streams joined by ``<sc>``."""
     out: List[int] = []
@@ -162,17 +185,6 @@ class SOPLLMModel(LLMSOTModel):
         ]
 
     # ------------------------------------------------------------------ parts
-    def encode_with_mid(
-        self, speech: torch.Tensor, speech_lengths: torch.Tensor
-    ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-        """``(B, L)`` -> encoder output ``(B, T, D)``, lengths, separator input, lengths."""
-        feats, feats_lengths = self.encoder_input(speech, speech_lengths)
-        with_mid = getattr(self.encoder, "forward_with_mid", None)
-        if callable(with_mid):
-            return with_mid(feats, feats_lengths)
-        out, out_lens, _ = self.encoder(feats, feats_lengths)
-        return out, out_lens, out, out_lens
-
     def drafts(self, streams: torch.Tensor, stream_lens: torch.Tensor) -> List[List[List[int]]]:
         """Greedy per-stream draft ``[b][s]`` of ``(B, S, T', D')`` separator streams;
         ``<sc>`` (never a stream target) is dropped."""
@@ -189,21 +201,11 @@ class SOPLLMModel(LLMSOTModel):
         self, text: torch.Tensor, text_lengths: torch.Tensor
     ) -> Tuple[torch.Tensor, torch.Tensor]:
         """SOT ids ``(B, U)`` -> per-talker targets ``(B, S, L)`` (-1 padded), ``(B, S)``."""
-        num = self.serialized_ctc.num_streams
         # whitespace-only pieces, and the blank's id (e.g. <unk> = 0 of a small tokenizer)
         drop = [*self.space_ids, self.serialized_ctc.blank_id]
-        per_utt = [
-            split_streams(text[b, : int(text_lengths[b])].tolist(), self.sc_id, num, drop)
-            for b in range(text.size(0))
-        ]
-        longest = max(1, max(len(s) for streams in per_utt for s in streams))
-        ys = torch.full((text.size(0), num, longest), -1, dtype=torch.long)
-        lens = torch.zeros(text.size(0), num, dtype=torch.long)
-        for b, streams in enumerate(per_utt):
-            for s, ids in enumerate(streams):
-                ys[b, s, : len(ids)] = torch.tensor(ids, dtype=torch.long)
-                lens[b, s] = len(ids)
-        return ys.to(text.device), lens.to(text.device)
+        return pad_stream_targets(
+            text, text_lengths, self.sc_id, self.serialized_ctc.num_streams, drop
+        )
 
     # ------------------------------------------------------------------ training
     def forward(

@@ -3,20 +3,23 @@
 Built the way ESPnet's ``SLUTask`` extends ``ASRTask``: the task has its OWN
 :class:`~espnet2.train.class_choices.ClassChoices` registries (one per module kind), each
 holding a copy of ESPnet's stock classes plus the plugin's, so nothing in ESPnet's
-module-global registries is changed. Two new kinds are added:
+module-global registries is changed. Three new kinds are added:
 
 - ``--separator`` / ``--separator_conf``  (:class:`AbsSeparator`, optional)
 - ``--serialized_ctc`` / ``--serialized_ctc_conf``  (:class:`AbsSerializedCTC`, optional)
+- ``--talker_count`` / ``--talker_count_conf``  (:class:`AbsTalkerCount`, optional)
 
 Model families are the ``--model`` choices (``espnet`` = ESPnet's ``ESPnetASRModel``, the
 SOT attention encoder-decoder baseline trained on ``<sc>``-joined text). Adding a family is
 one line in :data:`model_choices`: :meth:`MTASRTask.build_model` builds every configured
 part and hands the model class the parts its constructor names (``frontend``, ``specaug``,
 ``normalize``, ``preencoder``, ``encoder``, ``postencoder``, ``decoder``, ``ctc``,
-``joint_network``, ``separator``, ``serialized_ctc``, plus ``vocab_size`` and
-``token_list``) and ``**model_conf``. A part that is configured but not taken by the model,
-or required by it (no default, annotation not ``Optional``) but not configured, is an error
-naming the option.
+``joint_network``, ``separator``, ``serialized_ctc``, ``talker_count``, plus ``vocab_size``
+and ``token_list``) and ``**model_conf``. A family that takes ``separator_branches`` and
+``ctc_branches`` (``encoder_only``) gets one separator + serialized CTC per talker count
+``k = 1..separator_conf num_streams`` (branch ``k`` with ``k`` streams) instead. A part
+that is configured but not taken by the model, or required by it (no default, annotation
+not ``Optional``) but not configured, is an error naming the option.
 
 Training, collect-stats and inference all go through ESPnet's ``AbsTask`` machinery
 (``MTASRTask.main``, ``build_model_from_file``), so a packed model (``espnet2.bin.pack``)
@@ -60,6 +63,9 @@ from espnet_mtasr.asr.decoder.hf_llm_decoder import HFLLMDecoder
 from espnet_mtasr.asr.encoder.hf_wavlm_encoder import HFWavLMEncoder
 from espnet_mtasr.asr.separator.abs_separator import AbsSeparator
 from espnet_mtasr.asr.separator.lstm_separator import LSTMSeparator
+from espnet_mtasr.asr.talker_count.abs_talker_count import AbsTalkerCount
+from espnet_mtasr.asr.talker_count.pooled_talker_count import PooledTalkerCount
+from espnet_mtasr.models.encoder_only_model import EncoderOnlyModel
 from espnet_mtasr.models.llm_sot_model import LLMSOTModel
 from espnet_mtasr.models.sop_llm_model import SOPLLMModel
 from espnet_mtasr.utils.errors import MTASRInputError
@@ -136,6 +142,7 @@ model_choices = MTASRClassChoices(
         espnet=ESPnetASRModel,  # SOT attention encoder-decoder (ESPnet baseline)
         llm_sot=LLMSOTModel,  # encoder -> projector -> causal LLM on SOT text (seed 003)
         sop_llm=SOPLLMModel,  # + separator + serialized CTC draft in the prompt (seed 002)
+        encoder_only=EncoderOnlyModel,  # CTC branches + talker-count routing (seed 000)
     ),
     type_check=AbsESPnetModel,
     default="espnet",
@@ -181,6 +188,13 @@ serialized_ctc_choices = MTASRClassChoices(
     default=None,
     optional=True,
 )
+talker_count_choices = MTASRClassChoices(
+    "talker_count",
+    classes=dict(pooled=PooledTalkerCount),
+    type_check=AbsTalkerCount,
+    default=None,
+    optional=True,
+)
 preprocessor_choices = MTASRClassChoices(
     "preprocessor",
     classes=_stock(espnet_asr.preprocessor_choices),
@@ -201,6 +215,7 @@ _PART_OPTIONS = {
     "joint_network": "--decoder transducer",
     "separator": "--separator",
     "serialized_ctc": "--serialized_ctc",
+    "talker_count": "--talker_count",
 }
 
 
@@ -331,6 +346,51 @@ def _build_part(
     return part_class(**injected, **(conf or {}))
 
 
+def _branches(
+    args: argparse.Namespace,
+    model_name: str,
+    separator: Optional[AbsSeparator],
+    serialized_ctc: Optional[AbsSerializedCTC],
+    vocab_size: int,
+    input_size: int,
+) -> Dict[str, torch.nn.ModuleList]:
+    """One separator + serialized CTC per talker count ``k = 1..S`` (branch ``k`` has ``k``
+    streams), from the one ``separator_conf`` / ``serialized_ctc_conf`` (S = its
+    ``num_streams``); the already built ``S``-stream pair is the last branch."""
+    if separator is None or serialized_ctc is None:
+        raise MTASRInputError(
+            f"--model {model_name} needs a separator and a serialized CTC (one branch per "
+            "talker count)",
+            fix="set --separator and --serialized_ctc in the training config",
+        )
+    separator_conf = dict(getattr(args, "separator_conf", None) or {})
+    ctc_conf = dict(getattr(args, "serialized_ctc_conf", None) or {})
+    if ctc_conf.get("stream_weights"):
+        raise MTASRInputError(
+            f"--model {model_name}: serialized_ctc_conf stream_weights cannot apply to "
+            "branches with different stream counts",
+            fix="remove stream_weights",
+        )
+    separators, ctcs = [], []
+    for k in range(1, separator.num_streams):
+        sep = separator_choices.get_class(args.separator)(
+            input_size=input_size, **{**separator_conf, "num_streams": k}
+        )
+        separators.append(sep)
+        ctcs.append(
+            serialized_ctc_choices.get_class(args.serialized_ctc)(
+                odim=vocab_size,
+                encoder_output_size=sep.output_size(),
+                num_streams=k,
+                **ctc_conf,
+            )
+        )
+    return dict(
+        separator_branches=torch.nn.ModuleList([*separators, separator]),
+        ctc_branches=torch.nn.ModuleList([*ctcs, serialized_ctc]),
+    )
+
+
 class MTASRTask(ASRTask):
     """ESPnet ASR task for multi-talker ASR: SOT-AED and the LLM-based families."""
 
@@ -357,6 +417,8 @@ class MTASRTask(ASRTask):
         separator_choices,
         # --serialized_ctc and --serialized_ctc_conf
         serialized_ctc_choices,
+        # --talker_count and --talker_count_conf
+        talker_count_choices,
         # --preprocessor and --preprocessor_conf
         preprocessor_choices,
     ]
@@ -381,6 +443,42 @@ class MTASRTask(ASRTask):
         redirected ``sys.stdout`` (``contextlib.redirect_stdout``, pytest) is ignored there.
         """
         super().print_config(file=sys.stdout if file is None else file)
+
+    @classmethod
+    def build_model_from_file(
+        cls,
+        config_file: Optional[Any] = None,
+        model_file: Optional[Any] = None,
+        device: str = "cpu",
+    ) -> Tuple[AbsESPnetModel, argparse.Namespace]:
+        """ESPnet's, except that a family's training-only parts are not built.
+
+        A model class may name constructor parts it needs only in training in
+        ``TRAINING_ONLY_PARTS``, each with the ``model_conf`` values that go with its
+        absence (``encoder_only``: ``{"decoder": {"llm_weight": 0.0}}``, its LLM teacher).
+        For inference and fine-tuning they are configured away (``<part>: null``) and the
+        model skips their weights, so e.g. decoding needs neither the LLM nor its path.
+        """
+        import tempfile
+
+        import yaml
+
+        config = Path(config_file) if config_file else Path(model_file).parent / "config.yaml"
+        with config.open(encoding="utf-8") as f:
+            conf = yaml.safe_load(f) or {}
+        model_class = model_choices.get_class(conf.get("model") or "espnet")
+        training_only = getattr(model_class, "TRAINING_ONLY_PARTS", {})
+        dropped = [p for p in training_only if conf.get(p)]
+        if not dropped:
+            return super().build_model_from_file(config_file, model_file, device)
+        logging.info(f"--model {conf['model']}: not building its training-only {dropped}")
+        for part in dropped:
+            conf[part], conf[f"{part}_conf"] = None, {}
+            conf["model_conf"] = {**(conf.get("model_conf") or {}), **training_only[part]}
+        with tempfile.TemporaryDirectory(prefix="mtasr_config_") as tmp:
+            pruned = Path(tmp) / "config.yaml"
+            pruned.write_text(yaml.safe_dump(conf, allow_unicode=True), encoding="utf-8")
+            return super().build_model_from_file(pruned, model_file, device)
 
     @classmethod
     @typechecked
@@ -566,11 +664,12 @@ class MTASRTask(ASRTask):
         # 9. Separator: (B, T_enc, D_enc) -> (B, S, T', D'). An encoder with mid-level
         #    features (hf_wavlm: mid_size(), forward_with_mid) feeds the separator those.
         mid_size = getattr(encoder, "mid_size", None)
+        separator_input_size = mid_size() if callable(mid_size) else encoder_output_size
         separator = _build_part(
             separator_choices,
             getattr(args, "separator", None),
             getattr(args, "separator_conf", {}),
-            input_size=mid_size() if callable(mid_size) else encoder_output_size,
+            input_size=separator_input_size,
         )
 
         # 10. Serialized CTC: one branch per stream, (B, S, T', D') -> (B, S, T', V)
@@ -591,7 +690,23 @@ class MTASRTask(ASRTask):
                 num_streams=separator.num_streams,
             )
 
-        # 11. Model: hand it the parts its constructor names
+        # 11. Talker-count head on the encoder output: (B, T_enc, D_enc) -> (B, K)
+        talker_count = _build_part(
+            talker_count_choices,
+            getattr(args, "talker_count", None),
+            getattr(args, "talker_count_conf", {}),
+            input_size=encoder_output_size,
+        )
+
+        # 12. Model: hand it the parts its constructor names
+        kwargs: Dict[str, Any] = {}
+        if "separator_branches" in inspect.signature(model_class.__init__).parameters:
+            kwargs.update(
+                _branches(
+                    args, model_name, separator, serialized_ctc, vocab_size, separator_input_size
+                )
+            )
+            separator = serialized_ctc = None  # they are the branch of the most talkers
         parts = dict(
             frontend=frontend,
             specaug=specaug,
@@ -604,8 +719,8 @@ class MTASRTask(ASRTask):
             joint_network=joint_network,
             separator=separator,
             serialized_ctc=serialized_ctc,
+            talker_count=talker_count,
         )
-        kwargs: Dict[str, Any] = {}
         for name, part in parts.items():
             option = _PART_OPTIONS[name]
             if not accepted[name]:
@@ -632,7 +747,7 @@ class MTASRTask(ASRTask):
             )
         model = model_class(**kwargs, **model_conf)
 
-        # 12. Initialize. ESPnet's initialize() re-loads pretrained weights of the fixed
+        # 13. Initialize. ESPnet's initialize() re-loads pretrained weights of the fixed
         #     slots (frontend, encoder, postencoder, decoder) only: do the others too.
         if args.init is not None:
             initialize(model, args.init)

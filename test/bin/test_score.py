@@ -332,3 +332,43 @@ def test_per_stream_is_stream_ordered(files, capsys, fixed_date):
     # the section survives a re-render from its JSON marker (update_results)
     run_score(files, "--results_md", str(files["md"]), "--tag", "other")
     assert "|test|word|2|5|6|120.0|" in files["md"].read_text()
+
+
+def test_count_confusion_from_streams_and_from_the_head(files, fixed_date):
+    """Rows: reference count; columns: predicted. Without --hyp_count the prediction is
+    the hypothesis stream count (the missing 2spk-c counts as 0 streams)."""
+    run_score(files, "--results_md", str(files["md"]), "--tag", "streams")
+    c = json.loads((files["out"] / "result.json").read_text())["count_confusion"]
+    assert c["source"] == "streams" and c["labels"] == [0, 1, 2, 3]
+    assert c["matrix"] == [[0, 0, 0, 0], [0, 1, 0, 0], [1, 0, 1, 0], [0, 0, 1, 0]]
+    assert c["accuracy"] == 0.5
+    heads = files["out"].parent / "talker_count"
+    heads.write_text("1spk-a 1\n2spk-b 2\n2spk-c 3\n3spk-d 3\n", encoding="utf-8")
+    run_score(files, "--hyp_count", str(heads), "--results_md", str(files["md"]), "--tag", "head")
+    c = json.loads((files["out"] / "result.json").read_text())["count_confusion"]
+    assert c["source"] == "head" and c["labels"] == [1, 2, 3]
+    assert c["matrix"] == [[1, 0, 0], [0, 1, 1], [0, 0, 1]] and c["accuracy"] == 0.75
+    text = files["md"].read_text()
+    assert "predicted by the talker-count head. Accuracy 75.0 % of 4." in text
+    assert "|2|0|1|1|" in text
+    # the table survives a re-render from the section's JSON marker
+    run_score(files, "--results_md", str(files["md"]), "--tag", "other")
+    assert "|2|0|1|1|" in files["md"].read_text()
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("1spk-a 1\n2spk-b two\n", "talker_count:2: talker count 'two' of '2spk-b'"),
+        ("1spk-a 1\n", "no predicted talker count for 3 reference utterance(s)"),
+        ("zz 1\n", "utterance 'zz' is not in the reference"),
+    ],
+)
+def test_bad_hyp_count_exits_with_file_and_line(files, capsys, content, message):
+    heads = files["out"].parent / "talker_count"
+    heads.write_text(content, encoding="utf-8")
+    with pytest.raises(SystemExit):
+        run_score(files, "--hyp_count", str(heads))
+    err = capsys.readouterr().err
+    assert message in err and str(heads) in err
+    assert not files["out"].exists()

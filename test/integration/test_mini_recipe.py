@@ -175,3 +175,27 @@ def test_sop_llm_three_sub_stages_tiny(tiny_run):
     assert "--asr_sub_stage 'x' is not one of --asr_sub_stages: a_sot b_sep c_sop" in (
         bad.stdout + bad.stderr
     )
+
+
+def test_encoder_only_tiny(tiny_run):
+    """Encoder-only MT-ASR from the sop_llm system's sub-stage A (after the test above):
+    trained with the frozen LLM-SOT teacher, decoded CTC-only without it."""
+    recipe, _ = tiny_run
+    start = recipe / "exp" / "asr_sop_llm_tiny" / "a_sot" / "valid.acc.ave.pth"
+    assert start.exists(), "test_sop_llm_three_sub_stages_tiny must run first"
+    r = _run(["./run.sh", "--size", "tiny", "--system", "encoder_only", "--stage", "10"], recipe)
+    log = r.stdout + r.stderr
+    for stage in (10, 11, 12, 13):
+        assert f"Stage {stage} done in" in log, f"stage {stage} did not report its time"
+    exp = recipe / "exp" / "asr_encoder_only_tiny"
+    train_log = (exp / "train.log").read_text()
+    assert "--init_param exp/asr_sop_llm_tiny/a_sot/valid.acc.ave.pth" in train_log
+    assert "loss_llm=" in train_log and "count_acc=" in train_log  # the teacher trained it
+    decode = next(exp.glob("decode_*/test"))
+    counts = (decode / "talker_count").read_text().splitlines()
+    assert len(counts) == len((recipe / "dump/raw/test/text").read_text().splitlines())
+    assert all(1 <= int(ln.split()[1]) <= 3 for ln in counts)
+    assert (decode / "text_spk1").is_file()
+    results = (recipe / "RESULTS.md").read_text()
+    assert "## asr_encoder_only_tiny/decode_" in results
+    assert "predicted by the talker-count head" in results

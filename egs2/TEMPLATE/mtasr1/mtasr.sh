@@ -546,13 +546,16 @@ if ! "${skip_eval}" && [ ${stage} -le 12 ] && [ ${stop_stage} -ge 12 ]; then
                 --asr_model_file "${asr_model_dir}"/"${inference_asr_model}" \
                 --output_dir "${_logdir}"/output.JOB \
                 ${_opts} ${inference_args} || { log "decoding failed: see ${_logdir}/asr_inference.*.log"; exit 1; }
-        # Concatenate the per-job outputs
-        # (sop_text: the SOP draft of an sop_llm model, talker streams joined by <sc>)
-        for f in token token_int score text sop_text; do
-            if [ -f "${_logdir}/output.1/1best_recog/${f}" ]; then
-                for i in $(seq "${_nj}"); do
-                    cat "${_logdir}/output.${i}/1best_recog/${f}"
-                done | LC_ALL=C sort -k1 > "${_dir}/${f}"
+        # Concatenate the per-job outputs (a job writes only the files it has lines for)
+        # (sop_text: the SOP draft of an sop_llm model, talker streams joined by <sc>;
+        #  talker_count, text_spk*: encoder_only's routing count and its streams)
+        for f in token token_int score text sop_text talker_count text_spk{1..4}; do
+            _files=()
+            for i in $(seq "${_nj}"); do
+                [ -f "${_logdir}/output.${i}/1best_recog/${f}" ] && _files+=("${_logdir}/output.${i}/1best_recog/${f}")
+            done
+            if [ ${#_files[@]} -gt 0 ]; then
+                cat "${_files[@]}" | LC_ALL=C sort -k1 > "${_dir}/${f}"
             fi
         done
         # Per-utterance decoding time, for the real-time factor in stage 13
@@ -578,6 +581,9 @@ if ! "${skip_eval}" && [ ${stage} -le 13 ] && [ ${stop_stage} -ge 13 ]; then
         fi
         if [ -n "${inference_config}" ]; then
             _opts+="--inference_config ${inference_config} "
+        fi
+        if [ -s "${_dir}/talker_count" ]; then  # encoder_only: the head's count (confusion)
+            _opts+="--hyp_count ${_dir}/talker_count "
         fi
         # shellcheck disable=SC2086
         ${python} -m espnet_mtasr.bin.score \

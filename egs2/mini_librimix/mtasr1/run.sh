@@ -5,11 +5,18 @@
 # Systems (--system):
 #   sot_aed  the SOT-AED baseline: ESPnet conformer + transformer decoder on <sc>-serialized text
 #   sop_llm  SOP-MT-ASR (seed 002) in three chained sub-stages of stage 11:
-#            a_sot = LLM-based SOT (seed 003), b_sep = separator + serialized CTC,
-#            c_sop = a new LoRA reading the SOP draft. The LLM is a tiny LLaMA trained on the
-#            training transcripts in stage 6; the encoder starts from the sot_aed model of the
-#            same --size (run sot_aed first). Decoding a_sot alone gives the LLM-SOT system:
+#            a_sot = LLM-based SOT (seed 003; the whole tiny LLM is fine-tuned),
+#            b_sep = separator + serialized CTC, c_sop = a new LoRA on the (now frozen) LLM
+#            reading the SOP draft. The LLM is a tiny LLaMA trained on the training
+#            transcripts in stage 6; the encoder starts from the sot_aed model of the same
+#            --size (run sot_aed first). Decoding a_sot alone gives the LLM-SOT system:
 #            ./run.sh --system sop_llm --stage 12 --asr_sub_stage a_sot
+#            Epochs per sub-stage: the configs' max_epoch at --size large, else llm_args.
+#   encoder_only  encoder-only MT-ASR (seed 000): talker-count head + a separator/CTC branch
+#            per talker count, CTC-only decoding; trained from the sop_llm system's sub-stage
+#            a_sot (encoder + the LLM-SOT teacher, run sop_llm first). The no-teacher
+#            ablation: --asr_config conf/train_encoder_only_noteacher.yaml --asr_tag <new tag>
+#            --pretrained_model exp/asr_sop_llm_<size>/a_sot/valid.acc.ave.pth:encoder:encoder
 #
 #   ./run.sh                    # default demo size (make demo: <= 20 min on 2 cores, install included)
 #   ./run.sh --size large       # the setting where accuracy is judged (RESULTS.md)
@@ -50,7 +57,7 @@ case "${size}" in
     large)
         local_data_opts="--train_utts 4000 --train_mix 1:1200,2:2400,3:1200"
         asr_args="--max_epoch 12"
-        llm_args="--max_epoch 3"
+        llm_args=""  # each sub-stage's own max_epoch (A 6, B 6, C 4)
         llm_prep_opts="--vocab_size 150 --hidden_size 192 --num_layers 3 --epochs 3 --batch_size 64 --lr 2e-3"
         ;;
     *) echo "$0: unknown --size '${size}' (tiny, demo or large)" >&2; exit 2 ;;
@@ -91,7 +98,7 @@ case "${system}" in
             --train_set "${train_set}" \
             --valid_set "${valid_set}" \
             --test_sets "${test_sets}" \
-            --asr_sub_stages "a_sot:conf/train_llm_sot.yaml b_sep:conf/train_sop_llm_b.yaml c_sop:conf/train_sop_llm_c.yaml" \
+            --asr_sub_stages "a_sot:conf/train_llm_sot_full.yaml b_sep:conf/train_sop_llm_full_b.yaml c_sop:conf/train_sop_llm_full_c.yaml" \
             --pretrained_model "exp/asr_sot_conformer_${size}/valid.acc.ave.pth:encoder:encoder" \
             --inference_config conf/decode_llm.yaml \
             --asr_tag "sop_llm_${size}" \
@@ -100,5 +107,27 @@ case "${system}" in
             --skip_packing true \
             "${args[@]}"
         ;;
-    *) echo "$0: unknown --system '${system}' (sot_aed or sop_llm)" >&2; exit 2 ;;
+    encoder_only)
+        ./mtasr.sh \
+            --lang en \
+            --nj 2 \
+            --inference_nj 2 \
+            --inference_batch_size 8 \
+            --token_type hugging_face \
+            --llm_prep train_tiny \
+            --llm_prep_opts "${llm_prep_opts}" \
+            --train_set "${train_set}" \
+            --valid_set "${valid_set}" \
+            --test_sets "${test_sets}" \
+            --asr_config conf/train_encoder_only.yaml \
+            --pretrained_model "exp/asr_sop_llm_${size}/a_sot/valid.acc.ave.pth" \
+            --inference_config conf/decode_encoder_only.yaml \
+            --inference_asr_model valid.loss_ctc.ave.pth \
+            --asr_tag "encoder_only_${size}" \
+            --local_data_opts "${local_data_opts}" \
+            --asr_args "${llm_args}" \
+            --skip_packing true \
+            "${args[@]}"
+        ;;
+    *) echo "$0: unknown --system '${system}' (sot_aed, sop_llm or encoder_only)" >&2; exit 2 ;;
 esac

@@ -24,7 +24,10 @@ Trainable parts: the projector, the added-token rows, LoRA adapters (``lora_rank
 injected with peft into ``lora_target_modules``) and, with ``freeze_llm: false``, the LLM.
 ``save_trainable_only: true`` drops the frozen LLM weights from ``state_dict()``; loading
 such a state dict fills them back from the loaded LLM, so ESPnet's strict loading works
-(resume, ``--init_param``, packed models) without LoRA key mismatches.
+(resume, ``--init_param``, packed models) without LoRA key mismatches. It is refused when
+the loaded frozen weights differ from ``llm_path``'s (they would be lost at saving). A
+state dict of an LLM trained without LoRA (plain keys) loads into a LoRA decoder: each
+weight goes to its ``base_layer`` key, so LoRA can be stacked on a fine-tuned LLM.
 """
 
 from __future__ import annotations
@@ -188,6 +191,13 @@ class HFLLMDecoder(AbsDecoder):
             for n, p in self.llm.named_parameters()
             if not p.requires_grad and "lora_" not in n
         }
+        # an LLM fine-tuned without LoRA (e.g. SOT stage A with freeze_llm: false) has plain
+        # keys; under LoRA the same weight is ``<module>.base_layer.<param>``
+        self._plain_to_lora_keys = {
+            f"llm.{n.replace('.base_layer.', '.')}": f"llm.{n}"
+            for n, _ in self.llm.named_parameters()
+            if ".base_layer." in n
+        }
         self._register_load_state_dict_pre_hook(self._fill_frozen_llm_weights)
 
     # ------------------------------------------------------------------ loading
@@ -302,12 +312,28 @@ class HFLLMDecoder(AbsDecoder):
         return out
 
     def _fill_frozen_llm_weights(self, state_dict, prefix, *args, **kwargs) -> None:
-        """Before loading: take frozen LLM weights that the state dict lacks from ``self``."""
+        """Before loading: map an LLM trained without LoRA onto the LoRA ``base_layer``
+        keys, refuse frozen weights that ``save_trainable_only`` would not save, and take
+        frozen LLM weights that the state dict lacks from ``self``."""
+        for plain, lora in self._plain_to_lora_keys.items():
+            if prefix + plain in state_dict:
+                state_dict[prefix + lora] = state_dict.pop(prefix + plain)
         own = dict(self.llm.named_parameters())
         for key in self._frozen_llm_keys:
             full = prefix + key
+            mine = own[key[len("llm.") :]]
             if full not in state_dict:
-                state_dict[full] = own[key[len("llm.") :]].detach()
+                state_dict[full] = mine.detach()
+            elif self.save_trainable_only and not torch.equal(
+                state_dict[full].to(mine.dtype), mine.detach()
+            ):
+                raise MTASRInputError(
+                    f"decoder_conf save_trainable_only: true, but the loaded state sets the "
+                    f"frozen LLM weight {key} to values that differ from llm_path's "
+                    f"({self.llm_path}); saved checkpoints would silently lose them",
+                    fix="set decoder_conf save_trainable_only: false when the LLM was "
+                    "fine-tuned in an earlier stage (e.g. stage A with freeze_llm: false)",
+                )
 
     # ------------------------------------------------------------------ embeddings
     def embed_tokens(self, ids: torch.Tensor) -> torch.Tensor:

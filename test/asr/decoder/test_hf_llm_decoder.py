@@ -224,3 +224,30 @@ def test_lora_is_float32_on_a_bf16_llm(llm_dir):
     logits.sum().backward()
     lora_b = [p for n, p in dec.named_parameters() if "lora_B" in n]
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in lora_b)
+
+
+def test_lora_stacks_on_an_llm_trained_without_lora(llm_dir, tmp_path):
+    """SOP on a fine-tuned LLM: stage A trains the whole LLM (plain keys), stage C puts a
+    new LoRA on it; ESPnet's --init_param loading maps the weights onto ``base_layer``."""
+    from espnet2.torch_utils.load_pretrained_model import load_pretrained_model
+
+    stage_a = build(llm_dir, lora_rank=0, freeze_llm=False).eval()
+    with torch.no_grad():
+        for p in stage_a.llm.parameters():
+            p.add_(0.01 * torch.randn_like(p))
+    torch.save({f"decoder.{k}": v for k, v in stage_a.state_dict().items()}, tmp_path / "a.pth")
+    holder = torch.nn.Module()
+    holder.decoder = build(llm_dir, save_trainable_only=False, lora_adapter_name="sop").eval()
+    load_pretrained_model(str(tmp_path / "a.pth"), holder, ignore_init_mismatch=False)
+    stage_c = holder.decoder
+    hs, hlens, ys, ylens = batch(stage_a)
+    torch.testing.assert_close(stage_a(hs, hlens, ys, ylens)[0], stage_c(hs, hlens, ys, ylens)[0])
+    # C's own checkpoint keeps the fine-tuned weights and reloads exactly
+    again = build(llm_dir, save_trainable_only=False, lora_adapter_name="sop").eval()
+    again.load_state_dict(stage_c.state_dict(), strict=True)
+    assert torch.equal(again(hs, hlens, ys, ylens)[0], stage_c(hs, hlens, ys, ylens)[0])
+    # save_trainable_only would drop them: refused, naming the option
+    lossy = torch.nn.Module()
+    lossy.decoder = build(llm_dir, save_trainable_only=True, lora_adapter_name="sop")
+    with pytest.raises(MTASRInputError, match="save_trainable_only: false"):
+        load_pretrained_model(str(tmp_path / "a.pth"), lossy, ignore_init_mismatch=False)

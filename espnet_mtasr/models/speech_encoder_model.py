@@ -1,0 +1,90 @@
+"""The speech side shared by the model families: waveform -> encoder features.
+
+::
+
+    speech (B, L) -> [frontend -> specaug (training) -> normalize] -> encoder -> (B, T, D)
+                                                           '-> mid-level (B, T', C)
+
+An encoder with mid-level features (``hf_wavlm``: ``forward_with_mid``) also returns
+those; any other encoder's output doubles as its mid-level features.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, Optional, Tuple
+
+import torch
+from espnet2.asr.encoder.abs_encoder import AbsEncoder
+from espnet2.asr.frontend.abs_frontend import AbsFrontend
+from espnet2.asr.specaug.abs_specaug import AbsSpecAug
+from espnet2.layers.abs_normalize import AbsNormalize
+from espnet2.train.abs_espnet_model import AbsESPnetModel
+
+
+class SpeechEncoderModel(AbsESPnetModel):
+    """Base of the model families: ESPnet's frontend / specaug / normalize + an encoder.
+
+    Args:
+        frontend / specaug / normalize: ESPnet's parts (``None`` for a waveform encoder).
+        encoder: any ESPnet encoder (conformer, ``hf_wavlm``, ...).
+        sample_rate: of the input audio (duration-based decoding budgets, RTF).
+    """
+
+    def __init__(
+        self,
+        frontend: Optional[AbsFrontend],
+        specaug: Optional[AbsSpecAug],
+        normalize: Optional[AbsNormalize],
+        encoder: AbsEncoder,
+        sample_rate: int = 16000,
+    ):
+        super().__init__()
+        self.frontend = frontend
+        self.specaug = specaug
+        self.normalize = normalize
+        self.encoder = encoder
+        self.sample_rate = sample_rate
+
+    def _extract_feats(
+        self, speech: torch.Tensor, speech_lengths: torch.Tensor
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
+        speech = speech[:, : int(speech_lengths.max())]
+        if self.frontend is None:
+            return speech, speech_lengths
+        return self.frontend(speech, speech_lengths)
+
+    def encoder_input(
+        self, speech: torch.Tensor, speech_lengths: torch.Tensor
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """``(B, L)`` speech -> encoder input (features, SpecAugment in training, normalized)."""
+        feats, feats_lengths = self._extract_feats(speech, speech_lengths)
+        if self.specaug is not None and self.training:
+            feats, feats_lengths = self.specaug(feats, feats_lengths)
+        if self.normalize is not None:
+            feats, feats_lengths = self.normalize(feats, feats_lengths)
+        return feats, feats_lengths
+
+    def encode(
+        self, speech: torch.Tensor, speech_lengths: torch.Tensor
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """``(B, L)`` speech -> ``(B, T, D)`` encoder output and ``(B,)`` lengths."""
+        out, out_lens, _ = self.encoder(*self.encoder_input(speech, speech_lengths))
+        return out, out_lens
+
+    def encode_with_mid(
+        self, speech: torch.Tensor, speech_lengths: torch.Tensor
+    ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``(B, L)`` -> encoder output ``(B, T, D)``, lengths, mid-level features
+        ``(B, T', C)`` (the separator's input), lengths."""
+        feats, feats_lengths = self.encoder_input(speech, speech_lengths)
+        with_mid = getattr(self.encoder, "forward_with_mid", None)
+        if callable(with_mid):
+            return with_mid(feats, feats_lengths)
+        out, out_lens, _ = self.encoder(feats, feats_lengths)
+        return out, out_lens, out, out_lens
+
+    def collect_feats(
+        self, speech: torch.Tensor, speech_lengths: torch.Tensor, **kwargs
+    ) -> Dict[str, torch.Tensor]:
+        feats, feats_lengths = self._extract_feats(speech, speech_lengths)
+        return {"feats": feats, "feats_lengths": feats_lengths}
