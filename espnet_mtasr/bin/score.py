@@ -43,12 +43,13 @@ from espnet_mtasr.metrics.rtf import describe_rtf, read_rtf
 from espnet_mtasr.metrics.scoring_io import (
     format_result_table,
     load_scoring_input,
+    read_talker_counts,
     score_to_dir,
 )
-from espnet_mtasr.metrics.talker_count import count_confusion, read_counts
+from espnet_mtasr.metrics.talker_count import count_confusion
 from espnet_mtasr.metrics.tokens import MODES
 from espnet_mtasr.metrics.wer import TEXT_FORMATS, extract_streams, stream_error_counts
-from espnet_mtasr.utils.errors import MTASRInputError, exit_on_input_error
+from espnet_mtasr.utils.errors import exit_on_input_error
 
 
 def get_parser() -> argparse.ArgumentParser:
@@ -145,15 +146,8 @@ def main(cmd: list[str] | None = None) -> None:
         u: len(extract_streams(t, args.text_format)) for u, t in inp.refs.items()
     }
     if args.hyp_count is not None:
-        predicted = read_counts(args.hyp_count, inp.refs)
-        lacking = [u for u in reference if u not in predicted]
-        if lacking:
-            raise MTASRInputError(
-                f"no predicted talker count for {len(lacking)} reference utterance(s), "
-                f"e.g. {lacking[0]!r}",
-                path=args.hyp_count,
-                fix="decode every utterance of the reference before scoring",
-            )
+        fix = "use the talker_count of the decoding being scored, every utterance decoded"
+        predicted = read_talker_counts(args.hyp_count, inp.refs, args.ref, fix=fix)
         source = "head"
     else:
         hyps = inp.hyps

@@ -24,6 +24,7 @@ __all__ = [
     "format_result_table",
     "load_scoring_input",
     "read_kaldi_lines",
+    "read_talker_counts",
     "score_to_dir",
     "seglst_from_streams",
     "write_json",
@@ -51,6 +52,44 @@ def read_kaldi_lines(path: PathLike) -> list[tuple[int, str, str]]:
         duplicate_fix="keep one line per utterance",
     )
     return [(ln.line, ln.key, ln.value) for ln in lines]
+
+
+def read_talker_counts(
+    path: PathLike, refs: Mapping[str, Any], ref_path: PathLike, fix: str
+) -> dict[str, int]:
+    """``<utt> <talker count>`` for every utterance of ``refs`` (``utt2num_spk``, or a
+    decoder's predicted counts).
+
+    Raises:
+        MTASRInputError: naming the file and line: a missing file, an utterance not in
+            the reference, a count that is not a non-negative integer; or utterances
+            without a count (``fix`` says what to use instead).
+    """
+    counts: dict[str, int] = {}
+    for lineno, utt, value in read_kaldi_lines(path):
+        if utt not in refs:
+            raise MTASRInputError(
+                f"utterance {utt!r} is not in the reference {ref_path}",
+                path=path,
+                line=lineno,
+                fix=fix,
+            )
+        if not value.isdigit():
+            raise MTASRInputError(
+                f"talker count {value!r} of {utt!r} is not a non-negative integer",
+                path=path,
+                line=lineno,
+                fix="write '<utt> <talker count>'",
+            )
+        counts[utt] = int(value)
+    lacking = [u for u in refs if u not in counts]
+    if lacking:
+        raise MTASRInputError(
+            f"no talker count for {len(lacking)} reference utterance(s), e.g. {lacking[0]!r}",
+            path=path,
+            fix=fix,
+        )
+    return counts
 
 
 @dataclass(frozen=True)
@@ -124,34 +163,9 @@ def load_scoring_input(
     talkers: dict[str, int] | None = None
     fewer: list[str] = []
     if utt2num_spk_path is not None:
-        talkers = {}
-        for lineno, utt, value in read_kaldi_lines(utt2num_spk_path):
-            if utt not in refs:
-                raise MTASRInputError(
-                    f"utterance {utt!r} is not in the reference {ref_path}",
-                    path=utt2num_spk_path,
-                    line=lineno,
-                    fix="use the utt2num_spk of the same data dir",
-                )
-            try:
-                count = int(value)
-            except ValueError:
-                count = -1
-            if count < 0:
-                raise MTASRInputError(
-                    f"talker count {value!r} of {utt!r} is not a non-negative integer",
-                    path=utt2num_spk_path,
-                    line=lineno,
-                    fix="write '<utt> <talker count>'",
-                )
-            talkers[utt] = count
-        lacking = [u for u in refs if u not in talkers]
-        if lacking:
-            raise MTASRInputError(
-                f"no talker count for {len(lacking)} reference utterance(s), e.g. {lacking[0]!r}",
-                path=utt2num_spk_path,
-                fix="use the utt2num_spk of the same data dir",
-            )
+        talkers = read_talker_counts(
+            utt2num_spk_path, refs, ref_path, fix="use the utt2num_spk of the same data dir"
+        )
         for utt, text in refs.items():
             n = len(extract_streams(text, text_format, strict=True))
             if n > talkers[utt]:

@@ -8,11 +8,7 @@ hypothesis streams.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from pathlib import Path
-from typing import Any, Mapping, Union
-
-from espnet_mtasr.metrics.scoring_io import read_kaldi_lines
-from espnet_mtasr.utils.errors import MTASRInputError
+from typing import Any, Mapping
 
 SOURCES = ("head", "streams")
 
@@ -62,30 +58,3 @@ def count_confusion(
     for utt, ref in reference.items():
         matrix[index[ref]][index[predicted[utt]]] += 1
     return CountConfusion(source, labels, tuple(tuple(row) for row in matrix))
-
-
-def read_counts(path: Union[str, Path], utt_ids: Mapping[str, Any]) -> dict[str, int]:
-    """``<utt> <count>`` lines (e.g. ``1best_recog/talker_count``) for ``utt_ids``.
-
-    Raises:
-        MTASRInputError: a missing file, a bad line or count, an unknown utterance
-            (naming the file and line).
-    """
-    counts: dict[str, int] = {}
-    for lineno, utt, value in read_kaldi_lines(path):
-        if utt not in utt_ids:
-            raise MTASRInputError(
-                f"utterance {utt!r} is not in the reference",
-                path=path,
-                line=lineno,
-                fix="use the talker_count of the decoding being scored",
-            )
-        if not value.isdigit():
-            raise MTASRInputError(
-                f"talker count {value!r} of {utt!r} is not a non-negative integer",
-                path=path,
-                line=lineno,
-                fix="write '<utt> <talker count>'",
-            )
-        counts[utt] = int(value)
-    return counts

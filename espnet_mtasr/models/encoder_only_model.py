@@ -15,7 +15,9 @@ In training every mixture trains the branch of its REFERENCE count (the number o
 inference the head's argmax ``c`` picks the branch, and only branch ``c`` runs: the
 output is exactly ``c`` streams (stream ``s`` = talker ``s`` in start-time order; a
 stream may come out empty). No branch sees a count it was not built for, so there is
-no empty-target stream in this family.
+no empty-target stream in this family. A batch without mixtures of some count leaves
+that branch without gradient: multi-GPU training (DDP) needs ESPnet's
+``unused_parameters: true``.
 
 Teacher. With ``decoder: hf_llm`` and ``llm_weight > 0`` the LLM-SOT teacher (usually
 initialised from an ``llm_sot`` model; LLM frozen, or adapted with LoRA by its

@@ -360,7 +360,7 @@ def test_count_confusion_from_streams_and_from_the_head(files, fixed_date):
     "content, message",
     [
         ("1spk-a 1\n2spk-b two\n", "talker_count:2: talker count 'two' of '2spk-b'"),
-        ("1spk-a 1\n", "no predicted talker count for 3 reference utterance(s)"),
+        ("1spk-a 1\n", "no talker count for 3 reference utterance(s)"),
         ("zz 1\n", "utterance 'zz' is not in the reference"),
     ],
 )

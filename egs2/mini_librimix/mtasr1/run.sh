@@ -85,49 +85,42 @@ case "${system}" in
             --asr_args "${asr_args}" \
             "${args[@]}"
         ;;
-    sop_llm)
-        # Sub-stage A is LLM-based SOT; B and C add the SOP (see the conf files).
-        ./mtasr.sh \
-            --lang en \
-            --nj 2 \
-            --inference_nj 2 \
-            --inference_batch_size 8 \
-            --token_type hugging_face \
-            --llm_prep train_tiny \
-            --llm_prep_opts "${llm_prep_opts}" \
-            --train_set "${train_set}" \
-            --valid_set "${valid_set}" \
-            --test_sets "${test_sets}" \
-            --asr_sub_stages "a_sot:conf/train_llm_sot_full.yaml b_sep:conf/train_sop_llm_full_b.yaml c_sop:conf/train_sop_llm_full_c.yaml" \
-            --pretrained_model "exp/asr_sot_conformer_${size}/valid.acc.ave.pth:encoder:encoder" \
-            --inference_config conf/decode_llm.yaml \
-            --asr_tag "sop_llm_${size}" \
-            --local_data_opts "${local_data_opts}" \
-            --asr_args "${llm_args}" \
-            --skip_packing true \
-            "${args[@]}"
-        ;;
-    encoder_only)
-        ./mtasr.sh \
-            --lang en \
-            --nj 2 \
-            --inference_nj 2 \
-            --inference_batch_size 8 \
-            --token_type hugging_face \
-            --llm_prep train_tiny \
-            --llm_prep_opts "${llm_prep_opts}" \
-            --train_set "${train_set}" \
-            --valid_set "${valid_set}" \
-            --test_sets "${test_sets}" \
-            --asr_config conf/train_encoder_only.yaml \
-            --pretrained_model "exp/asr_sop_llm_${size}/a_sot/valid.acc.ave.pth" \
-            --inference_config conf/decode_encoder_only.yaml \
-            --inference_asr_model valid.loss_ctc.ave.pth \
-            --asr_tag "encoder_only_${size}" \
-            --local_data_opts "${local_data_opts}" \
-            --asr_args "${llm_args}" \
-            --skip_packing true \
-            "${args[@]}"
+    sop_llm | encoder_only)
+        # Both use the tiny LLM of stage 6 and its tokenizer as the vocabulary; packing
+        # (stage 14) is skipped: the models refer to the LLM / tokenizer folder by path.
+        llm_common=(
+            --lang en
+            --nj 2
+            --inference_nj 2
+            --inference_batch_size 8
+            --token_type hugging_face
+            --llm_prep train_tiny
+            --llm_prep_opts "${llm_prep_opts}"
+            --train_set "${train_set}"
+            --valid_set "${valid_set}"
+            --test_sets "${test_sets}"
+            --local_data_opts "${local_data_opts}"
+            --asr_args "${llm_args}"
+            --skip_packing true
+        )
+        if [ "${system}" = sop_llm ]; then
+            # Sub-stage A is LLM-based SOT; B and C add the SOP (see the conf files).
+            ./mtasr.sh "${llm_common[@]}" \
+                --asr_sub_stages "a_sot:conf/train_llm_sot_full.yaml b_sep:conf/train_sop_llm_full_b.yaml c_sop:conf/train_sop_llm_full_c.yaml" \
+                --pretrained_model "exp/asr_sot_conformer_${size}/valid.acc.ave.pth:encoder:encoder" \
+                --inference_config conf/decode_llm.yaml \
+                --asr_tag "sop_llm_${size}" \
+                "${args[@]}"
+        else
+            # Encoder and LLM-SOT teacher start from the sop_llm system's sub-stage A.
+            ./mtasr.sh "${llm_common[@]}" \
+                --asr_config conf/train_encoder_only.yaml \
+                --pretrained_model "exp/asr_sop_llm_${size}/a_sot/valid.acc.ave.pth" \
+                --inference_config conf/decode_encoder_only.yaml \
+                --inference_asr_model valid.loss_ctc.ave.pth \
+                --asr_tag "encoder_only_${size}" \
+                "${args[@]}"
+        fi
         ;;
     *) echo "$0: unknown --system '${system}' (sot_aed, sop_llm or encoder_only)" >&2; exit 2 ;;
 esac
