@@ -5,7 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from task_helpers import tiny_sot_config, write_kaldi_dir, write_token_list, write_yaml
+
+# Property tests check behaviour, not speed: no per-example deadline, which busy shared
+# CI machines (2 cores) would otherwise turn into flaky DeadlineExceeded failures.
+settings.register_profile("mtasr", deadline=None)
+settings.load_profile("mtasr")
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ checkpoint are skipped on loading, so decoding needs neither the LLM nor its pat
 Loss = ``ctc_weight`` * serialized CTC (its branch, per mixture, averaged over the
 batch) + ``count_weight`` * talker-count cross entropy + ``llm_weight`` * teacher SOT
 cross entropy. Stream targets are cut out of the SOT text at ``<sc>``; whitespace-only
-pieces (``▁``, ``Ġ``) and the blank's id are dropped.
+pieces (``▁``, ``Ġ``) are stripped from each stream's ends and the blank's id is dropped.
 """
 
 from __future__ import annotations
@@ -129,7 +129,7 @@ class EncoderOnlyModel(SpeechEncoderModel):
         self.llm_weight = llm_weight
         self.lsm_weight = lsm_weight
         self.sc_id = self.token_list.index(sc_token)
-        self.drop_ids = [
+        self.space_ids = [
             i
             for i, t in enumerate(self.token_list)
             if i != self.sc_id and not t.strip(WHITESPACE_MARKS)
@@ -157,8 +157,10 @@ class EncoderOnlyModel(SpeechEncoderModel):
     ) -> Tuple[torch.Tensor, torch.Tensor]:
         """SOT ids ``(B, U)`` -> ``num_streams`` per-talker targets ``(B, S, L)`` (-1
         padded) and their lengths ``(B, S)``."""
-        drop = [*self.drop_ids, self.ctc_branches[num_streams - 1].blank_id]
-        return pad_stream_targets(text, text_lengths, self.sc_id, num_streams, drop)
+        blank = self.ctc_branches[num_streams - 1].blank_id
+        return pad_stream_targets(
+            text, text_lengths, self.sc_id, num_streams, drop=[blank], strip=self.space_ids
+        )
 
     # ------------------------------------------------------------------ training
     def forward(

@@ -12,7 +12,8 @@
 Serialized CTC targets. Stream ``s`` is trained on the ``s``-th talker's transcript in
 start-time order, cut out of the SOT target (``text``) at its ``<sc>`` ids; tokens that
 are only whitespace (``▁`` next to ``<sc>`` in sentencepiece-style vocabularies) are
-dropped, and so is the blank's id if a transcript holds it. Streams beyond the talker
+stripped from the ends of each stream (inside a stream they are word boundaries), and
+the blank's id is dropped if a transcript holds it. Streams beyond the talker
 count get an empty target (they learn to stay blank).
 The CTC vocabulary is the LLM tokenizer's (``odim`` = token list); ``serialized_ctc_conf
 blank_id`` says which id is the blank (the tiny tokenizers' ``<unk>`` = 0; for a
@@ -52,7 +53,11 @@ from espnet_mtasr.models.llm_sot_model import LLMSOTModel
 
 
 def split_streams(
-    ids: Sequence[int], sc_id: int, num_streams: int, drop: Sequence[int] = ()
+    ids: Sequence[int],
+    sc_id: int,
+    num_streams: int,
+    drop: Sequence[int] = (),
+    strip: Sequence[int] = (),
 ) -> List[List[int]]:
     """SOT token ids -> ``num_streams`` per-talker id lists (start-time order).
 
@@ -61,7 +66,9 @@ def split_streams(
         sc_id: the ``<sc>`` id.
         num_streams: ``S``; talkers after the ``S``-th are merged into the last stream
             (the model has no branch for them; the recipe keeps S >= the talker count).
-        drop: ids removed from every stream (whitespace-only pieces).
+        drop: ids removed from every stream (e.g. the CTC blank's).
+        strip: ids removed from the start and end of every stream (whitespace-only
+            pieces next to ``<sc>``; inside a stream they separate words).
 
     Returns:
         ``S`` lists; the ones past the talker count are empty.
@@ -75,6 +82,12 @@ def split_streams(
             continue
         if tok not in skip:
             streams[-1].append(int(tok))
+    edge = set(strip)
+    for stream in streams:
+        while stream and stream[-1] in edge:
+            stream.pop()
+        while stream and stream[0] in edge:
+            stream.pop(0)
     return streams + [[] for _ in range(num_streams - len(streams))]
 
 
@@ -84,11 +97,12 @@ def pad_stream_targets(
     sc_id: int,
     num_streams: int,
     drop: Sequence[int] = (),
+    strip: Sequence[int] = (),
 ) -> Tuple[torch.Tensor, torch.Tensor]:
     """A batch of SOT ids ``(B, U)`` -> per-talker targets ``(B, S, L)`` (``-1`` padded)
     and their lengths ``(B, S)`` (:func:`split_streams` on every utterance)."""
     per_utt = [
-        split_streams(text[b, : int(text_lengths[b])].tolist(), sc_id, num_streams, drop)
+        split_streams(text[b, : int(text_lengths[b])].tolist(), sc_id, num_streams, drop, strip)
         for b in range(text.size(0))
     ]
     longest = max(1, max(len(s) for streams in per_utt for s in streams))
@@ -201,10 +215,15 @@ class SOPLLMModel(LLMSOTModel):
         self, text: torch.Tensor, text_lengths: torch.Tensor
     ) -> Tuple[torch.Tensor, torch.Tensor]:
         """SOT ids ``(B, U)`` -> per-talker targets ``(B, S, L)`` (-1 padded), ``(B, S)``."""
-        # whitespace-only pieces, and the blank's id (e.g. <unk> = 0 of a small tokenizer)
-        drop = [*self.space_ids, self.serialized_ctc.blank_id]
+        # the blank's id (e.g. <unk> = 0 of a small tokenizer); whitespace-only pieces
+        # at the stream ends
         return pad_stream_targets(
-            text, text_lengths, self.sc_id, self.serialized_ctc.num_streams, drop
+            text,
+            text_lengths,
+            self.sc_id,
+            self.serialized_ctc.num_streams,
+            drop=[self.serialized_ctc.blank_id],
+            strip=self.space_ids,
         )
 
     # ------------------------------------------------------------------ training

@@ -32,6 +32,8 @@ def test_split_streams_start_time_order_and_padding():
     assert split_streams([1, 2, SC, 3, SC, 4, 5], SC, 3) == [[1, 2], [3], [4, 5]]
     assert split_streams([1, 2], SC, 3) == [[1, 2], [], []]
     assert split_streams([1, 7, SC, 7, 3], SC, 2, drop=[7]) == [[1], [3]]
+    # whitespace pieces: stripped at the stream ends, kept inside (word boundaries)
+    assert split_streams([7, 1, 7, 2, 7, SC, 7, 3, 7], SC, 2, strip=[7]) == [[1, 7, 2], [3]]
     # a 4th talker has no branch: it joins the last stream
     assert split_streams([1, SC, 2, SC, 3, SC, 4], SC, 3) == [[1], [2], [3, 4]]
 
@@ -60,15 +62,16 @@ def test_stream_targets_follow_sc(tmp_path, llm_dir):
     assert ys[0, 0].tolist() == [5, 6] and ys[0, 2, 0] == 8 and ys[1, 1].tolist() == [-1, -1]
 
 
-def test_space_only_pieces_are_dropped_from_stream_targets(tmp_path, llm_dir):
+def test_space_only_pieces_are_stripped_from_stream_ends(tmp_path, llm_dir):
     model = build(tmp_path, llm_dir)
     tok = model.decoder.tokenizer
     ids = tok("SHE OPENED <sc> WE COULD", add_special_tokens=False)["input_ids"]
     text = torch.tensor([ids])
     ys, ys_lens = model.stream_targets(text, torch.tensor([len(ids)]))
-    first = ys[0, 0, : int(ys_lens[0, 0])].tolist()
-    assert tok.decode(first).strip() == "SHE OPENED"
-    assert all(tok.decode([i]).strip() for i in first)
+    for s, words in enumerate(("SHE OPENED", "WE COULD")):
+        stream = ys[0, s, : int(ys_lens[0, s])].tolist()
+        assert " ".join(tok.decode(stream).split()) == words  # word boundaries kept
+        assert tok.decode(stream[:1]).strip() and tok.decode(stream[-1:]).strip()
 
 
 @pytest.mark.parametrize(
