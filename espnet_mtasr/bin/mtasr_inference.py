@@ -34,6 +34,7 @@ from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 import humanfriendly
 import numpy as np
 import torch
+import yaml
 from espnet2.fileio.datadir_writer import DatadirWriter
 from espnet2.main_funcs.pack_funcs import unpack
 from espnet2.text.build_tokenizer import build_tokenizer
@@ -104,6 +105,23 @@ class StreamHypothesis(NamedTuple):
     score: float
     streams: List[str]
     talker_count: int
+
+
+def _point_bpemodel_folder_at(config: Path, unpack_dir: Path) -> None:
+    """Rewrite an unpacked config's relative ``bpemodel`` folder to its unpacked copy.
+
+    ESPnet's ``unpack`` rewrites the config's paths of packed *files*; a HF tokenizer
+    (``token_type: hugging_face``) is a folder, so its path is left relative to the
+    recipe that packed it.
+    """
+    with config.open(encoding="utf-8") as f:
+        conf = yaml.safe_load(f) or {}
+    bpemodel = conf.get("bpemodel")
+    if not bpemodel or Path(bpemodel).is_absolute() or not (unpack_dir / bpemodel).is_dir():
+        return
+    conf["bpemodel"] = str(unpack_dir / bpemodel)
+    with config.open("w", encoding="utf-8") as f:
+        yaml.safe_dump(conf, f, allow_unicode=True)
 
 
 class MTSpeech2Text:
@@ -334,6 +352,8 @@ class MTSpeech2Text:
                 path=model_file,
                 fix="pack it with `python -m espnet2.bin.pack asr --asr_model_file ...`",
             )
+        if files.get("asr_train_config"):
+            _point_bpemodel_folder_at(Path(files["asr_train_config"]), Path(unpack_dir).resolve())
         self = cls(
             asr_train_config=files.get("asr_train_config"),
             asr_model_file=files["asr_model_file"],

@@ -5,9 +5,13 @@ The archive is ESPnet's own format (``espnet2.main_funcs.pack_funcs.pack``), loa
 ``MTSpeech2Text.from_packed`` / ``mtasr_inference --model_file``. Compared with
 ``python -m espnet2.bin.pack asr``, this also
 
-- adds the files the training config needs to rebuild the model: ``bpemodel`` and the
-  global-MVN ``normalize_conf.stats_file`` (a packed model without them cannot be
-  loaded elsewhere);
+- adds the files the training config needs to rebuild the model: ``bpemodel`` (for
+  ``token_type: hugging_face``, the tokenizer files of its folder, not the LLM weights)
+  and the global-MVN ``normalize_conf.stats_file`` (a packed model without them cannot
+  be loaded elsewhere);
+- leaves out a model's training-only parts (``TRAINING_ONLY_PARTS``, e.g. the LLM
+  teacher of ``encoder_only``): the archive holds a config with them configured away and
+  a state dict without their weights, so decoding it needs neither them nor their files;
 - stops with a one-line error naming a missing file instead of a traceback;
 - writes the archive under a temporary name and renames it when complete.
 
@@ -25,17 +29,24 @@ import argparse
 import contextlib
 import logging
 import os
+import shutil
 import uuid
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import yaml
 
 from espnet_mtasr.utils.errors import MTASRInputError, exit_on_input_error
 
+# Files of a HF model folder that are weights, not tokenizer: never packed as bpemodel.
+WEIGHT_SUFFIXES = {".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".h5", ".msgpack", ".gguf"}
+
 
 def files_needed_by_config(config: Path) -> List[str]:
     """Paths that rebuilding the model from ``config`` reads, as written in it.
+
+    ``token_type: hugging_face``: ``bpemodel`` is a tokenizer folder; its files except
+    model weights (``WEIGHT_SUFFIXES``) are needed.
 
     Raises:
         MTASRInputError: one of them does not exist.
@@ -43,7 +54,7 @@ def files_needed_by_config(config: Path) -> List[str]:
     with config.open(encoding="utf-8") as f:
         args: Dict = yaml.safe_load(f) or {}
     needed = []
-    if args.get("token_type") == "bpe" and args.get("bpemodel"):
+    if args.get("token_type") in ("bpe", "hugging_face") and args.get("bpemodel"):
         needed.append(("bpemodel", args["bpemodel"]))
     stats = (args.get("normalize_conf") or {}).get("stats_file")
     if args.get("normalize") == "global_mvn" and stats:
@@ -55,7 +66,63 @@ def files_needed_by_config(config: Path) -> List[str]:
                 path=config,
                 fix="run mtasr_pack from the directory training ran in",
             )
-    return [str(path) for _, path in needed]
+    files = []
+    for _, path in needed:
+        if Path(path).is_dir():
+            files += sorted(
+                str(p)
+                for p in Path(path).iterdir()
+                if p.is_file() and p.suffix not in WEIGHT_SUFFIXES
+            )
+        else:
+            files.append(str(path))
+    return files
+
+
+@contextlib.contextmanager
+def inference_inputs(asr_train_config: Path, asr_model_file: Path) -> Iterator[Tuple[Path, Path]]:
+    """Config and state dict to pack: without the model's training-only parts.
+
+    For a model with none configured, the given files. Otherwise a pruned config and a
+    state dict without the dropped parts' weights, written to ``<model dir>/inference/``
+    (same file names) and removed on exit; the archive keeps those paths.
+    """
+    import torch
+    from espnet2.utils.yaml_no_alias_safe_dump import yaml_no_alias_safe_dump
+
+    from espnet_mtasr.tasks.mtasr import MTASRTask
+
+    with asr_train_config.open(encoding="utf-8") as f:
+        conf = yaml.safe_load(f) or {}
+    conf, dropped = MTASRTask.without_training_only_parts(conf)
+    if not dropped:
+        yield asr_train_config, asr_model_file
+        return
+    out = asr_model_file.parent / "inference"
+    if out.exists():
+        raise MTASRInputError(
+            "is in the way of the teacher-free model written for packing",
+            path=out,
+            fix="remove it",
+        )
+    try:
+        out.mkdir()
+        config = out / asr_train_config.name
+        with config.open("w", encoding="utf-8") as f:
+            yaml_no_alias_safe_dump(conf, f, indent=4, sort_keys=False)
+        state = torch.load(asr_model_file, map_location="cpu")
+        prefixes = tuple(f"{part}." for part in dropped)
+        kept = {k: v for k, v in state.items() if not k.startswith(prefixes)}
+        torch.save(kept, out / asr_model_file.name)
+        logging.info(
+            "packing without the training-only %s (%d of %d tensors kept)",
+            dropped,
+            len(kept),
+            len(state),
+        )
+        yield config, out / asr_model_file.name
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
 
 
 def pack_model(
@@ -80,12 +147,13 @@ def pack_model(
     # The archive type is read from the suffixes: keep them on the temporary name.
     tmp = outpath.with_name(f"tmp{uuid.uuid4().hex}_{outpath.name}")
     try:
-        pack(
-            files={"asr_model_file": asr_model_file},
-            yaml_files={"asr_train_config": asr_train_config},
-            option=[*needed, *option],
-            outpath=tmp,
-        )
+        with inference_inputs(asr_train_config, asr_model_file) as (config, model_file):
+            pack(
+                files={"asr_model_file": model_file},
+                yaml_files={"asr_train_config": config},
+                option=[*needed, *option],
+                outpath=tmp,
+            )
         os.replace(tmp, outpath)
     finally:
         with contextlib.suppress(FileNotFoundError):

@@ -466,19 +466,32 @@ class MTASRTask(ASRTask):
         config = Path(config_file) if config_file else Path(model_file).parent / "config.yaml"
         with config.open(encoding="utf-8") as f:
             conf = yaml.safe_load(f) or {}
-        model_class = model_choices.get_class(conf.get("model") or "espnet")
-        training_only = getattr(model_class, "TRAINING_ONLY_PARTS", {})
-        dropped = [p for p in training_only if conf.get(p)]
+        conf, dropped = cls.without_training_only_parts(conf)
         if not dropped:
             return super().build_model_from_file(config_file, model_file, device)
         logging.info(f"--model {conf['model']}: not building its training-only {dropped}")
-        for part in dropped:
-            conf[part], conf[f"{part}_conf"] = None, {}
-            conf["model_conf"] = {**(conf.get("model_conf") or {}), **training_only[part]}
         with tempfile.TemporaryDirectory(prefix="mtasr_config_") as tmp:
             pruned = Path(tmp) / "config.yaml"
             pruned.write_text(yaml.safe_dump(conf, allow_unicode=True), encoding="utf-8")
             return super().build_model_from_file(pruned, model_file, device)
+
+    @classmethod
+    def without_training_only_parts(cls, conf: Dict[str, Any]) -> Tuple[Dict[str, Any], List[str]]:
+        """A training config with the model's ``TRAINING_ONLY_PARTS`` configured away.
+
+        Returns:
+            (new config, names of the parts dropped); ``conf`` itself is not changed. Each
+            dropped part becomes ``<part>: null``, ``<part>_conf: {}``, and ``model_conf``
+            takes the values the model class gives for its absence.
+        """
+        model_class = model_choices.get_class(conf.get("model") or "espnet")
+        training_only = getattr(model_class, "TRAINING_ONLY_PARTS", {})
+        dropped = [p for p in training_only if conf.get(p)]
+        conf = dict(conf)
+        for part in dropped:
+            conf[part], conf[f"{part}_conf"] = None, {}
+            conf["model_conf"] = {**(conf.get("model_conf") or {}), **training_only[part]}
+        return conf, dropped
 
     @classmethod
     @typechecked

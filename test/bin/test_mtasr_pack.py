@@ -205,3 +205,43 @@ def test_mtasr_pack_missing_files_are_one_line_errors(tmp_path, monkeypatch, cap
     err = capsys.readouterr().err
     assert "normalize_conf.stats_file" in err and STATS in err
     assert not Path("exp/asr/model.zip").exists()
+
+
+def test_encoder_only_packs_without_its_teacher(tmp_path, monkeypatch):
+    """The LLM teacher is training-only: the archive has no weights of it, holds only the
+    tokenizer files of the HF folder, and decodes as the exp dir does once the LLM and
+    the recipe are gone."""
+    import zipfile
+
+    import torch
+    from llm_helpers import encoder_only_config, make_tiny_llm
+
+    recipe = tmp_path / "recipe"
+    recipe.mkdir()
+    monkeypatch.chdir(recipe)
+    llm_dir = make_tiny_llm(Path("exp"), "llama")  # tokenizer + LLM weights, as exp/llm
+    config = encoder_only_config(Path("."), llm_dir)
+    save_random_model(write_yaml(Path("conf/train.yaml"), config), Path("exp/asr"))
+    assert any(k.startswith("decoder.") for k in torch.load("exp/asr/model.pth"))
+    wav = np.random.default_rng(4).standard_normal(24000).astype("float32") * 0.1
+    expected = MTSpeech2Text("exp/asr/config.yaml", "exp/asr/model.pth")(wav)[0]
+
+    zip_path = _mtasr_pack()
+    assert sorted(p.name for p in Path("exp/asr").iterdir()) == [
+        "config.yaml",
+        "model.pth",
+        "model.zip",
+    ]  # the teacher-free inputs written for packing are gone
+    names = set(zipfile.ZipFile(zip_path).namelist())
+    assert {"exp/asr/inference/config.yaml", "exp/asr/inference/model.pth"} <= names
+    assert f"{llm_dir}/tokenizer.json" in names
+    assert not [n for n in names if n.endswith(".safetensors")]
+
+    zip_path = _move_to_fresh_dir(zip_path, recipe, tmp_path / "fresh", monkeypatch)
+    s2t = MTSpeech2Text.from_packed(zip_path, unpack_dir=tmp_path / "unpacked")
+    assert s2t.asr_model.decoder is None
+    assert not any(k.startswith("decoder.") for k in s2t.asr_model.state_dict())
+    assert Path(s2t.asr_train_args.bpemodel) == tmp_path / "unpacked" / llm_dir
+    got = s2t(wav)[0]
+    assert got[0] == expected[0] and got[2] == expected[2]
+    assert got[3].talker_count == expected[3].talker_count

@@ -13,12 +13,15 @@ scoring of C and of A alone, and the re-run of a single sub-stage.
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
+import torch
 
 REPO = Path(__file__).resolve().parents[2]
 RECIPE = REPO / "egs2" / "mini_librimix" / "mtasr1"
@@ -199,3 +202,12 @@ def test_encoder_only_tiny(tiny_run):
     results = (recipe / "RESULTS.md").read_text()
     assert "## asr_encoder_only_tiny/decode_" in results
     assert "predicted by the talker-count head" in results
+    # stage 14: the packed model holds neither the teacher's weights nor the LLM's
+    assert "Stage 14 done in" in log
+    (packed,) = exp.glob("*.zip")
+    names = zipfile.ZipFile(packed).namelist()
+    assert not [n for n in names if n.endswith(".safetensors")]
+    model = f"{exp.relative_to(recipe)}/inference/valid.loss_ctc.ave.pth"
+    with zipfile.ZipFile(packed).open(model) as f:
+        state = torch.load(io.BytesIO(f.read()), map_location="cpu")
+    assert state and not [k for k in state if k.startswith("decoder.")]

@@ -420,3 +420,16 @@ def test_hf_wavlm_encoder_builds_on_raw_audio(tmp_path, token_dir):
     lens = torch.tensor([16000, 12000])
     enc, enc_lens = model.encode(speech, lens)
     assert enc.shape == (2, 13, 16) and enc_lens.tolist() == [13, 10]
+
+
+def test_without_training_only_parts_is_pure():
+    conf = {"model": "encoder_only", "decoder": "hf_llm", "decoder_conf": {"llm_path": "x"}}
+    conf["model_conf"] = {"ctc_weight": 1.0, "llm_weight": 0.5}
+    pruned, dropped = MTASRTask.without_training_only_parts(conf)
+    assert dropped == ["decoder"]
+    assert pruned["decoder"] is None and pruned["decoder_conf"] == {}
+    assert pruned["model_conf"] == {"ctc_weight": 1.0, "llm_weight": 0.0}
+    assert conf["decoder"] == "hf_llm" and conf["model_conf"]["llm_weight"] == 0.5
+    # nothing to drop: no teacher configured, or a model without training-only parts
+    for other in ({**conf, "decoder": None}, {**conf, "model": "llm_sot"}):
+        assert MTASRTask.without_training_only_parts(other) == (other, [])

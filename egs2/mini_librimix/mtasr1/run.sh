@@ -86,8 +86,10 @@ case "${system}" in
             "${args[@]}"
         ;;
     sop_llm | encoder_only)
-        # Both use the tiny LLM of stage 6 and its tokenizer as the vocabulary; packing
-        # (stage 14) is skipped: the models refer to the LLM / tokenizer folder by path.
+        # Both use the tiny LLM of stage 6 and its tokenizer as the vocabulary. sop_llm
+        # skips packing (stage 14): its model refers to the LLM folder by path. The packed
+        # encoder_only model needs no LLM: mtasr_pack leaves the teacher out and packs
+        # the tokenizer files.
         llm_common=(
             --lang en
             --nj 2
@@ -119,6 +121,7 @@ case "${system}" in
                 --inference_config conf/decode_encoder_only.yaml \
                 --inference_asr_model valid.loss_ctc.ave.pth \
                 --asr_tag "encoder_only_${size}" \
+                --skip_packing false \
                 "${args[@]}"
         fi
         ;;
