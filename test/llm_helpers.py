@@ -19,16 +19,18 @@ SENTENCES = [
 ] * 4
 
 
-def make_tiny_llm(tmp: Path, family: str = "llama", extra_rows: int = 0) -> Path:
-    """Save a tiny random causal LM + tokenizer (with ``<sc>``) to ``tmp / family``.
+def make_tiny_llm(
+    tmp: Path, family: str = "llama", extra_rows: int = 0, added_tokens=("<sc>",)
+) -> Path:
+    """Save a tiny random causal LM + tokenizer (with ``added_tokens``) to ``tmp / family``.
 
-    ``llama``: the LM's vocabulary stops before ``<sc>`` (it was added later);
+    ``llama``: the LM's vocabulary stops before the added tokens (added later);
     ``qwen2``: the LM's vocabulary is padded past the tokenizer (``extra_rows`` more).
     """
     from transformers import LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM
 
     out = tmp / family
-    tok = train_llm_tokenizer(SENTENCES, out, vocab_size=80)
+    tok = train_llm_tokenizer(SENTENCES, out, vocab_size=80, added_tokens=added_tokens)
     common = dict(
         hidden_size=32,
         intermediate_size=64,
@@ -43,7 +45,7 @@ def make_tiny_llm(tmp: Path, family: str = "llama", extra_rows: int = 0) -> Path
     )
     torch.manual_seed(0)
     if family == "llama":
-        model = LlamaForCausalLM(LlamaConfig(vocab_size=len(tok) - 1, **common))
+        model = LlamaForCausalLM(LlamaConfig(vocab_size=len(tok) - len(added_tokens), **common))
     else:
         model = Qwen2ForCausalLM(Qwen2Config(vocab_size=len(tok) + extra_rows, **common))
     model.save_pretrained(str(out))
@@ -99,6 +101,31 @@ def encoder_only_config(tmp_path: Path, llm_dir: Path, teacher: bool = True, **m
     )
     if not teacher:
         config.update(decoder=None, decoder_conf={})
+    return config
+
+
+SPK_TAGS = ("<spk1>", "<spk2>", "<spk3>")
+
+
+def sa_llm_config(tmp_path: Path, llm_dir: Path, fusion: str = "interleave", **model_conf):
+    """``sa_llm``: the tiny LLM (made with ``added_tokens=SPK_TAGS``) + an ECAPA speaker
+    encoder at the conformer's frame rate (stride 4)."""
+    config = llm_sot_config(tmp_path, llm_dir)
+    config["decoder_conf"]["added_tokens"] = list(SPK_TAGS)
+    config.update(
+        model="sa_llm",
+        model_conf={"fusion": fusion, "interleave_frames": 2, "lsm_weight": 0.1, **model_conf},
+    )
+    if fusion != "semantic":
+        config.update(
+            speaker_encoder="espnet_spk",
+            speaker_encoder_conf={
+                "network": "ecapa_tdnn",
+                "network_conf": {"ndim": 16, "output_size": 24, "model_scale": 2},
+                "output_size": 8,
+                "stride": 4,
+            },
+        )
     return config
 
 

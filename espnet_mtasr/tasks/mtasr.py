@@ -3,18 +3,20 @@
 Built the way ESPnet's ``SLUTask`` extends ``ASRTask``: the task has its OWN
 :class:`~espnet2.train.class_choices.ClassChoices` registries (one per module kind), each
 holding a copy of ESPnet's stock classes plus the plugin's, so nothing in ESPnet's
-module-global registries is changed. Three new kinds are added:
+module-global registries is changed. Four new kinds are added:
 
 - ``--separator`` / ``--separator_conf``  (:class:`AbsSeparator`, optional)
 - ``--serialized_ctc`` / ``--serialized_ctc_conf``  (:class:`AbsSerializedCTC`, optional)
 - ``--talker_count`` / ``--talker_count_conf``  (:class:`AbsTalkerCount`, optional)
+- ``--speaker_encoder`` / ``--speaker_encoder_conf``  (:class:`AbsSpeakerEncoder`, optional)
 
 Model families are the ``--model`` choices (``espnet`` = ESPnet's ``ESPnetASRModel``, the
 SOT attention encoder-decoder baseline trained on ``<sc>``-joined text). Adding a family is
 one line in :data:`model_choices`: :meth:`MTASRTask.build_model` builds every configured
 part and hands the model class the parts its constructor names (``frontend``, ``specaug``,
 ``normalize``, ``preencoder``, ``encoder``, ``postencoder``, ``decoder``, ``ctc``,
-``joint_network``, ``separator``, ``serialized_ctc``, ``talker_count``, plus ``vocab_size``
+``joint_network``, ``separator``, ``serialized_ctc``, ``talker_count``,
+``speaker_encoder``, plus ``vocab_size``
 and ``token_list``) and ``**model_conf``. A family that takes ``separator_branches`` and
 ``ctc_branches`` (``encoder_only``) gets one separator + serialized CTC per talker count
 ``k = 1..separator_conf num_streams`` (branch ``k`` with ``k`` streams) instead. A part
@@ -63,10 +65,13 @@ from espnet_mtasr.asr.decoder.hf_llm_decoder import HFLLMDecoder
 from espnet_mtasr.asr.encoder.hf_wavlm_encoder import HFWavLMEncoder
 from espnet_mtasr.asr.separator.abs_separator import AbsSeparator
 from espnet_mtasr.asr.separator.lstm_separator import LSTMSeparator
+from espnet_mtasr.asr.speaker.abs_speaker_encoder import AbsSpeakerEncoder
+from espnet_mtasr.asr.speaker.espnet_spk_speaker_encoder import ESPnetSpkSpeakerEncoder
 from espnet_mtasr.asr.talker_count.abs_talker_count import AbsTalkerCount
 from espnet_mtasr.asr.talker_count.pooled_talker_count import PooledTalkerCount
 from espnet_mtasr.models.encoder_only_model import EncoderOnlyModel
 from espnet_mtasr.models.llm_sot_model import LLMSOTModel
+from espnet_mtasr.models.sa_llm_model import SALLMModel
 from espnet_mtasr.models.sop_llm_model import SOPLLMModel
 from espnet_mtasr.utils.errors import MTASRInputError
 
@@ -143,6 +148,7 @@ model_choices = MTASRClassChoices(
         llm_sot=LLMSOTModel,  # encoder -> projector -> causal LLM on SOT text (seed 003)
         sop_llm=SOPLLMModel,  # + separator + serialized CTC draft in the prompt (seed 002)
         encoder_only=EncoderOnlyModel,  # CTC branches + talker-count routing (seed 000)
+        sa_llm=SALLMModel,  # dual encoder, speaker-tagged LLM output (seed 001)
     ),
     type_check=AbsESPnetModel,
     default="espnet",
@@ -195,6 +201,13 @@ talker_count_choices = MTASRClassChoices(
     default=None,
     optional=True,
 )
+speaker_encoder_choices = MTASRClassChoices(
+    "speaker_encoder",
+    classes=dict(espnet_spk=ESPnetSpkSpeakerEncoder),
+    type_check=AbsSpeakerEncoder,
+    default=None,
+    optional=True,
+)
 preprocessor_choices = MTASRClassChoices(
     "preprocessor",
     classes=_stock(espnet_asr.preprocessor_choices),
@@ -216,6 +229,7 @@ _PART_OPTIONS = {
     "separator": "--separator",
     "serialized_ctc": "--serialized_ctc",
     "talker_count": "--talker_count",
+    "speaker_encoder": "--speaker_encoder",
 }
 
 
@@ -419,6 +433,8 @@ class MTASRTask(ASRTask):
         serialized_ctc_choices,
         # --talker_count and --talker_count_conf
         talker_count_choices,
+        # --speaker_encoder and --speaker_encoder_conf
+        speaker_encoder_choices,
         # --preprocessor and --preprocessor_conf
         preprocessor_choices,
     ]
@@ -711,6 +727,14 @@ class MTASRTask(ASRTask):
             input_size=encoder_output_size,
         )
 
+        # 11b. Speaker encoder on the encoder's input features: (B, T, F) -> (B, T_enc, D_spk)
+        speaker_encoder = _build_part(
+            speaker_encoder_choices,
+            getattr(args, "speaker_encoder", None),
+            getattr(args, "speaker_encoder_conf", {}),
+            input_size=input_size,
+        )
+
         # 12. Model: hand it the parts its constructor names
         kwargs: Dict[str, Any] = {}
         if "separator_branches" in inspect.signature(model_class.__init__).parameters:
@@ -733,6 +757,7 @@ class MTASRTask(ASRTask):
             separator=separator,
             serialized_ctc=serialized_ctc,
             talker_count=talker_count,
+            speaker_encoder=speaker_encoder,
         )
         for name, part in parts.items():
             option = _PART_OPTIONS[name]

@@ -26,9 +26,11 @@ from task_helpers import (
 from espnet_mtasr.asr.ctc.abs_serialized_ctc import AbsSerializedCTC
 from espnet_mtasr.asr.decoder.hf_llm_decoder import HFLLMDecoder
 from espnet_mtasr.asr.separator.abs_separator import AbsSeparator
+from espnet_mtasr.asr.speaker.abs_speaker_encoder import AbsSpeakerEncoder
 from espnet_mtasr.asr.talker_count.abs_talker_count import AbsTalkerCount
 from espnet_mtasr.models.encoder_only_model import EncoderOnlyModel
 from espnet_mtasr.models.llm_sot_model import LLMSOTModel
+from espnet_mtasr.models.sa_llm_model import SALLMModel
 from espnet_mtasr.models.sop_llm_model import SOPLLMModel
 from espnet_mtasr.tasks import mtasr
 from espnet_mtasr.tasks.mtasr import MTASRTask, check_symbols_kept_whole
@@ -51,6 +53,7 @@ def test_registries_hold_espnet_stock_classes_without_touching_espnet():
         "separator",
         "serialized_ctc",
         "talker_count",
+        "speaker_encoder",
         "preprocessor",
     ]
     for kind in ("frontend", "specaug", "normalize", "encoder", "decoder", "preprocessor"):
@@ -63,12 +66,14 @@ def test_registries_hold_espnet_stock_classes_without_touching_espnet():
         "llm_sot": LLMSOTModel,
         "sop_llm": SOPLLMModel,
         "encoder_only": EncoderOnlyModel,
+        "sa_llm": SALLMModel,
     }
     assert by_name["decoder"].classes["hf_llm"] is HFLLMDecoder
     for kind, base, names in (
         ("separator", AbsSeparator, {"lstm"}),
         ("serialized_ctc", AbsSerializedCTC, {"linear"}),
         ("talker_count", AbsTalkerCount, {"pooled"}),
+        ("speaker_encoder", AbsSpeakerEncoder, {"espnet_spk"}),
     ):
         assert set(by_name[kind].classes) == names
         assert by_name[kind].optional and by_name[kind].default is None
