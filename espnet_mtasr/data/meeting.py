@@ -44,6 +44,7 @@ __all__ = [
     "meeting_windows",
     "scan_textgrid",
     "sessions_from_lhotse",
+    "textgrid_text",
     "write_meeting_dir",
 ]
 
@@ -215,6 +216,37 @@ def scan_textgrid(path: Path) -> Dict[str, List[TextGridInterval]]:
     if not tiers:
         raise MTASRInputError("TextGrid has no IntervalTier", path=path)
     return tiers
+
+
+def textgrid_text(tiers: Dict[str, Sequence[Tuple[float, float, str]]], xmax: float) -> str:
+    """A Praat long-format TextGrid: one IntervalTier per ``name -> [(start, end, label)]``
+    (spans in time order, not overlapping); gaps become empty intervals. Pure."""
+    out = [
+        'File type = "ooTextFile"', 'Object class = "TextGrid"', "", "xmin = 0 ",
+        f"xmax = {float(xmax)} ", "tiers? <exists> ", f"size = {len(tiers)} ", "item []: ",
+    ]  # fmt: skip
+    for k, (name, spans) in enumerate(tiers.items(), 1):
+        intervals: List[Tuple[float, float, str]] = []
+        t = 0.0
+        for start, end, label in spans:
+            if start > t:
+                intervals.append((t, start, ""))
+            intervals.append((start, end, label))
+            t = end
+        if t < xmax:
+            intervals.append((t, xmax, ""))
+        out += [
+            f"    item [{k}]:", '        class = "IntervalTier" ', f'        name = "{name}" ',
+            "        xmin = 0 ", f"        xmax = {float(xmax)} ",
+            f"        intervals: size = {len(intervals)} ",
+        ]  # fmt: skip
+        for i, (start, end, label) in enumerate(intervals, 1):
+            quoted = label.replace('"', '""')
+            out += [
+                f"        intervals [{i}]:", f"            xmin = {float(start)} ",
+                f"            xmax = {float(end)} ", f'            text = "{quoted}" ',
+            ]  # fmt: skip
+    return "\n".join(out) + "\n"
 
 
 def check_session(

@@ -13,6 +13,8 @@ from typing import Dict, List, Sequence, Tuple
 import numpy as np
 import soundfile as sf
 
+from espnet_mtasr.data import meeting
+
 Span = Tuple[float, float, str]
 
 # (tier speaker suffix, spans): overlapping turns of three speakers in 20 s
@@ -25,43 +27,8 @@ SESSION_SECONDS = 20.0
 
 
 def textgrid_text(tiers: Dict[str, Sequence[Span]], xmax: float) -> str:
-    """A Praat long-format TextGrid; gaps between spans become empty intervals."""
-    out = [
-        'File type = "ooTextFile"',
-        'Object class = "TextGrid"',
-        "",
-        "xmin = 0 ",
-        f"xmax = {xmax} ",
-        "tiers? <exists> ",
-        f"size = {len(tiers)} ",
-        "item []: ",
-    ]
-    for k, (name, spans) in enumerate(tiers.items(), 1):
-        intervals = []
-        t = 0.0
-        for start, end, text in sorted(spans):
-            if start > t:
-                intervals.append((t, start, ""))
-            intervals.append((start, end, text))
-            t = end
-        if t < xmax:
-            intervals.append((t, xmax, ""))
-        out += [
-            f"    item [{k}]:",
-            '        class = "IntervalTier" ',
-            f'        name = "{name}" ',
-            "        xmin = 0 ",
-            f"        xmax = {xmax} ",
-            f"        intervals: size = {len(intervals)} ",
-        ]
-        for i, (start, end, text) in enumerate(intervals, 1):
-            out += [
-                f"        intervals [{i}]:",
-                f"            xmin = {start} ",
-                f"            xmax = {end} ",
-                f'            text = "{text}" ',
-            ]
-    return "\n".join(out) + "\n"
+    """The package's TextGrid writer with each tier's spans sorted."""
+    return meeting.textgrid_text({k: sorted(v) for k, v in tiers.items()}, xmax)
 
 
 def write_audio(path: Path, seconds: float, channels: int = 8, seed: int = 0) -> Path:

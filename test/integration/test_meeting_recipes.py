@@ -61,3 +61,25 @@ def test_data_stages_on_a_fake_tree(tmp_path, recipe, var, make, sets):
         info = sf.info(str(dst / wav))
         assert info.channels == 1 and info.samplerate == 16000 and 2.0 < info.duration <= 15.0
     assert (dst / "data" / f"{sets[-1]}_session" / "segments").is_file()
+
+
+def test_mini_alimeeting_every_stage_tiny(tmp_path):
+    """Synthetic Mandarin meetings -> AliMeeting prep -> tiny LLM (speaker tags kept whole)
+    -> sa_llm trained on text_spktag -> decoded -> CER / cpCER with speaker tags."""
+    if shutil.which("espeak-ng") is None or shutil.which("sox") is None:
+        pytest.skip("espeak-ng / sox not installed")
+    dst = _recipe_copy("mini_alimeeting", tmp_path / "mtasr1")
+    r = subprocess.run(
+        ["./run.sh", "--size", "tiny"], cwd=dst, capture_output=True, text=True, timeout=1200
+    )
+    log = r.stdout + r.stderr
+    assert r.returncode == 0, log[-4000:]
+    for stage in (1, 3, 4, 6, 10, 11, 12, 13):
+        assert f"Stage {stage} done in" in log
+    exp = dst / "exp" / "asr_sa_llm_tiny"
+    train_log = (exp / "train.log").read_text()
+    assert "loss_spk=" in train_log and "masked=" in train_log
+    tokens = (dst / "exp" / "llm" / "tokens.txt").read_text().split()
+    assert {"<spk1>", "<spk4>", "<sc>"} <= set(tokens)
+    results = (dst / "RESULTS.md").read_text()
+    assert "## asr_sa_llm_tiny/decode_" in results and "cpCER" in results

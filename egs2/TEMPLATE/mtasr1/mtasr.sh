@@ -87,6 +87,8 @@ inference_args=   # Arguments for decoding, e.g., "--lm_weight 0.1".
 inference_asr_model=valid.acc.ave.pth # ASR model path for decoding.
 inference_batch_size=1 # Utterances per decoding batch.
 score_mode=word   # word: WER / cpWER; char: CER / cpCER (Mandarin).
+text_name=text    # Training target and scoring reference: text (SOT, <sc>) or text_spktag
+                  # (speaker-tagged: <spk1> ... <spk2> ..., the sa_llm family).
 results_md=RESULTS.md # Results table of this recipe (stage 13 writes it).
 download_model=   # (unused; kept for ESPnet option compatibility)
 
@@ -158,6 +160,7 @@ Options:
     --inference_asr_model  # ASR model path for decoding (default="${inference_asr_model}").
     --inference_batch_size # Utterances per decoding batch (default="${inference_batch_size}").
     --score_mode           # word (WER/cpWER) or char (CER/cpCER) (default="${score_mode}").
+    --text_name            # text (SOT) or text_spktag (speaker tags) (default="${text_name}").
     --results_md           # Results table written by stage 13 (default="${results_md}").
 
     # [Task dependent] Set the datadir name created by local/data.sh
@@ -216,6 +219,11 @@ if [ -n "${inference_config}" ] && [ ! -f "${inference_config}" ]; then
 fi
 case "${token_type}" in char|bpe|hugging_face) ;; *) log "Error: --token_type must be char, bpe or hugging_face, not '${token_type}'"; exit 2;; esac
 case "${score_mode}" in word|char) ;; *) log "Error: --score_mode must be word or char, not '${score_mode}'"; exit 2;; esac
+case "${text_name}" in
+    text) text_format=sot ;;
+    text_spktag) text_format=spk_tag ;;
+    *) log "Error: --text_name must be text or text_spktag, not '${text_name}'"; exit 2;;
+esac
 case "${llm_prep}" in none|link|train_tiny) ;; *) log "Error: --llm_prep must be none, link or train_tiny, not '${llm_prep}'"; exit 2;; esac
 if [ "${token_type}" = hugging_face ] && [ "${llm_prep}" = none ]; then
     log "Error: --token_type hugging_face uses the LLM's tokenizer from stage 6: set --llm_prep link or train_tiny"; exit 2
@@ -225,7 +233,7 @@ fi
 data_feats=${dumpdir}/raw
 
 # Use the same text as ASR for bpe training if not specified.
-bpe_train_text="${data_feats}/${train_set}/text"
+bpe_train_text="${data_feats}/${train_set}/${text_name}"
 
 # LLM (stage 6): the tokenizer, its token list and the LLM folder
 llm_dir="${expdir}/llm"
@@ -352,7 +360,7 @@ elif ! "${skip_data_prep}" && [ ${stage} -le 5 ] && [ ${stop_stage} -ge 5 ]; the
     fi
     # shellcheck disable=SC2086
     ${python} -m espnet_mtasr.bin.make_token_list \
-        --text "${data_feats}/${train_set}/text" --token_type "${token_type}" \
+        --text "${data_feats}/${train_set}/${text_name}" --token_type "${token_type}" \
         --symbols "${sc_token}" ${extra_symbols} --out_dir "${token_listdir}" ${_opts}
     stage_end 5
 fi
@@ -364,7 +372,7 @@ if ! "${skip_train}" && [ ${stage} -le 6 ] && [ ${stop_stage} -ge 6 ]; then
         stage_begin 6 "LLM preparation (${llm_prep})"
         # shellcheck disable=SC2086
         ${python} -m espnet_mtasr.bin.prepare_llm --mode "${llm_prep}" \
-            --text "${_train}/text" --out_dir "${expdir}/llm" \
+            --text "${_train}/${text_name}" --out_dir "${expdir}/llm" \
             ${llm_path:+--llm_path "${llm_path}"} ${llm_prep_opts}
         stage_end 6
     fi
@@ -401,9 +409,9 @@ if ! "${skip_train}" && [ ${stage} -le 10 ] && [ ${stop_stage} -ge 10 ]; then
             --token_list "${token_list}" \
             --non_linguistic_symbols "${nlsyms_txt}" \
             --train_data_path_and_name_and_type "${_train}/wav.scp,speech,sound" \
-            --train_data_path_and_name_and_type "${_train}/text,text,text" \
+            --train_data_path_and_name_and_type "${_train}/${text_name},text,text" \
             --valid_data_path_and_name_and_type "${_valid}/wav.scp,speech,sound" \
-            --valid_data_path_and_name_and_type "${_valid}/text,text,text" \
+            --valid_data_path_and_name_and_type "${_valid}/${text_name},text,text" \
             --train_shape_file "${_logdir}/train/split.JOB" \
             --valid_shape_file "${_logdir}/valid/split.JOB" \
             --output_dir "${_logdir}/stats.JOB" \
@@ -493,9 +501,9 @@ if ! "${skip_train}" && [ ${stage} -le 11 ] && [ ${stop_stage} -ge 11 ]; then
                 --token_list "${token_list}" \
                 --non_linguistic_symbols "${nlsyms_txt}" \
                 --train_data_path_and_name_and_type "${_train}/wav.scp,speech,sound" \
-                --train_data_path_and_name_and_type "${_train}/text,text,text" \
+                --train_data_path_and_name_and_type "${_train}/${text_name},text,text" \
                 --valid_data_path_and_name_and_type "${_valid}/wav.scp,speech,sound" \
-                --valid_data_path_and_name_and_type "${_valid}/text,text,text" \
+                --valid_data_path_and_name_and_type "${_valid}/${text_name},text,text" \
                 --train_shape_file "${asr_stats_dir}/train/speech_shape" \
                 --train_shape_file "${asr_stats_dir}/train/text_shape.${token_type}" \
                 --valid_shape_file "${asr_stats_dir}/valid/speech_shape" \
@@ -587,10 +595,11 @@ if ! "${skip_eval}" && [ ${stage} -le 13 ] && [ ${stop_stage} -ge 13 ]; then
         fi
         # shellcheck disable=SC2086
         ${python} -m espnet_mtasr.bin.score \
-            --ref "${data_feats}/${dset}/text" \
+            --ref "${data_feats}/${dset}/${text_name}" \
             --hyp "${_dir}/text" \
             --utt2num_spk "${data_feats}/${dset}/utt2num_spk" \
             --mode "${score_mode}" \
+            --text_format "${text_format}" \
             --out_dir "${_sdir}" \
             --results_md "${results_md}" \
             --tag "${_tag}" \

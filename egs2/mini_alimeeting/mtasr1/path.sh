@@ -1,0 +1,1 @@
+../../TEMPLATE/mtasr1/path.sh
