@@ -83,3 +83,4 @@ def test_mini_alimeeting_every_stage_tiny(tmp_path):
     assert {"<spk1>", "<spk4>", "<sc>"} <= set(tokens)
     results = (dst / "RESULTS.md").read_text()
     assert "## asr_sa_llm_tiny/decode_" in results and "cpCER" in results
+    assert "|test_session|" in results  # whole sessions scored too

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Mini AliMeeting: synthetic Mandarin meetings (espeak-ng) in AliMeeting's layout, read by
 # the real AliMeeting prep; the dual-encoder speaker-attributed LLM (sa_llm, seed 001)
-# writes speaker-tagged text (<spk1> ... <spk2> ...), scored by CER / cpCER.
+# writes speaker-tagged text (<spk1> ... <spk2> ...), scored by CER / cpCER on 30 s windows
+# (test) and on whole sessions (test_session).
 #
 #   ./run.sh                      # demo size, every stage (CPU)
 #   ./run.sh --size tiny          # smoke test (CI's integration test)
@@ -50,7 +51,7 @@ llm_prep_opts+=" --added_tokens <sc> <spk1> <spk2> <spk3> <spk4>"
     --score_mode char \
     --train_set train \
     --valid_set eval \
-    --test_sets test \
+    --test_sets "test test_session" \
     --local_data_opts "${local_data_opts}" \
     --asr_config conf/train_sa_llm.yaml \
     --inference_config conf/decode_sa_llm.yaml \
