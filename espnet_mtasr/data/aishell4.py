@@ -16,16 +16,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Dict, List
 
-import soundfile as sf
-from tqdm import tqdm
-
 from espnet_mtasr.data.alimeeting import is_silence
-from espnet_mtasr.data.meeting import (
-    MeetingSession,
-    check_session,
-    scan_textgrid,
-    sessions_from_lhotse,
-)
+from espnet_mtasr.data.meeting import MeetingSession, check_sessions, sessions_from_lhotse
 from espnet_mtasr.utils.errors import MTASRInputError
 
 __all__ = ["AISHELL4_PARTS", "check_aishell4_tree", "load_aishell4"]
@@ -72,13 +64,8 @@ def check_aishell4_tree(root: Path) -> Dict[str, int]:
                 raise MTASRInputError(
                     f"TextGrid without audio: no {wav_dir}/{stem}.flac", path=grid
                 )
-        for flac in tqdm(flacs, desc=f"checking AISHELL-4 {part}"):
-            grid = grids[flac.stem]
-            try:
-                duration = sf.info(str(flac)).duration
-            except RuntimeError as e:
-                raise MTASRInputError(f"unreadable audio: {e}", path=flac) from e
-            check_session(grid, scan_textgrid(grid), flac, duration, is_silence)
+        pairs = [(flac, grids[flac.stem]) for flac in flacs]
+        check_sessions(pairs, f"checking AISHELL-4 {part}", is_silence)
         counts[part] = len(flacs)
     return counts
 

@@ -19,15 +19,7 @@ import re
 from pathlib import Path
 from typing import Dict, List, Tuple
 
-import soundfile as sf
-from tqdm import tqdm
-
-from espnet_mtasr.data.meeting import (
-    MeetingSession,
-    check_session,
-    scan_textgrid,
-    sessions_from_lhotse,
-)
+from espnet_mtasr.data.meeting import MeetingSession, check_sessions, sessions_from_lhotse
 from espnet_mtasr.utils.errors import MTASRInputError
 
 __all__ = ["ALIMEETING_PARTS", "alimeeting_part_dir", "check_alimeeting_tree", "load_alimeeting"]
@@ -109,13 +101,8 @@ def check_alimeeting_tree(root: Path, parts=tuple(ALIMEETING_PARTS)) -> Dict[str
                     f"TextGrid without audio: no {stem}_MS*.wav in {part_dir / 'audio_dir'}",
                     path=grid,
                 )
-        for session, wav in tqdm(sorted(sessions.items()), desc=f"checking AliMeeting {part}"):
-            grid = grids[session]
-            try:
-                duration = sf.info(str(wav)).duration
-            except RuntimeError as e:
-                raise MTASRInputError(f"unreadable audio: {e}", path=wav) from e
-            check_session(grid, scan_textgrid(grid), wav, duration, is_silence)
+        pairs = [(wav, grids[session]) for session, wav in sorted(sessions.items())]
+        check_sessions(pairs, f"checking AliMeeting {part}", is_silence)
         counts[part] = len(sessions)
     return counts
 

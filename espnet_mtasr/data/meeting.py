@@ -41,6 +41,7 @@ __all__ = [
     "MeetingSession",
     "TextGridInterval",
     "check_session",
+    "check_sessions",
     "meeting_windows",
     "scan_textgrid",
     "sessions_from_lhotse",
@@ -284,6 +285,23 @@ def check_session(
             line=last.line,
             fix="the audio is truncated or belongs to another session: re-extract it",
         )
+
+
+def check_sessions(pairs: Sequence[Tuple[Path, Path]], desc: str, is_silence) -> None:
+    """:func:`scan_textgrid` + :func:`check_session` for ``(audio, TextGrid)`` pairs.
+
+    Raises:
+        MTASRInputError: an unreadable audio file, or what those two raise.
+    """
+    import soundfile as sf
+    from tqdm import tqdm
+
+    for audio, grid in tqdm(pairs, desc=desc):
+        try:
+            duration = sf.info(str(audio)).duration
+        except RuntimeError as e:
+            raise MTASRInputError(f"unreadable audio: {e}", path=audio) from e
+        check_session(grid, scan_textgrid(grid), audio, duration, is_silence)
 
 
 @dataclass(frozen=True)

@@ -119,10 +119,17 @@ class LLMSOTModel(SpeechEncoderModel):
         """
         text = text[:, : int(text_lengths.max())]
         enc, enc_lens = self.encode(speech, speech_lengths)
-        loss, acc = self.sot_loss(enc, enc_lens, text, text_lengths)
-        stats = {"loss": loss.detach(), "acc": acc.detach()}
+        out = self.losses(*self.teacher_forced(enc, enc_lens, text, text_lengths))
+        loss = out["loss"]
+        stats = {k: v.detach() for k, v in out.items()}
         loss, stats, weight = force_gatherable((loss, stats, speech.size(0)), loss.device)
         return loss, stats, weight
+
+    def losses(self, logits: torch.Tensor, target: torch.Tensor) -> Dict[str, torch.Tensor]:
+        """The training loss (``"loss"``) and statistics of teacher-forced ``(B, L, V)``
+        logits against ``(B, L)`` targets; a family with other losses overrides this."""
+        loss, acc = token_cross_entropy(logits, target, self.lsm_weight)
+        return {"loss": loss, "acc": acc}
 
     # ------------------------------------------------------------------ decoding
     def encode_for_decoding(

@@ -45,7 +45,6 @@ from espnet2.asr.encoder.abs_encoder import AbsEncoder
 from espnet2.asr.frontend.abs_frontend import AbsFrontend
 from espnet2.asr.specaug.abs_specaug import AbsSpecAug
 from espnet2.layers.abs_normalize import AbsNormalize
-from espnet2.torch_utils.device_funcs import force_gatherable
 from typeguard import typechecked
 
 from espnet_mtasr.asr.decoder.hf_llm_decoder import HFLLMDecoder
@@ -275,26 +274,3 @@ class SALLMModel(LLMSOTModel):
             "masked": 1.0 - keep.sum() / asr.sum().clamp(min=1),
             "threshold": torch.tensor(threshold if math.isfinite(threshold) else 0.0),
         }
-
-    def forward(
-        self,
-        speech: torch.Tensor,
-        speech_lengths: torch.Tensor,
-        text: torch.Tensor,
-        text_lengths: torch.Tensor,
-        **kwargs,
-    ) -> Tuple[torch.Tensor, Dict[str, torch.Tensor], torch.Tensor]:
-        """ESPnet's model contract: (loss, stats, batch size as weight).
-
-        Args:
-            speech: ``(B, L)``; speech_lengths: ``(B,)``.
-            text: speaker-tagged token ids (LLM ids), ``(B, U)``, ``-1`` padded.
-        """
-        text = text[:, : int(text_lengths.max())]
-        enc, enc_lens = self.encode(speech, speech_lengths)
-        logits, target = self.teacher_forced(enc, enc_lens, text, text_lengths)
-        out = self.losses(logits, target)
-        loss = out.pop("loss")
-        stats = {"loss": loss.detach(), **{k: v.detach() for k, v in out.items()}}
-        loss, stats, weight = force_gatherable((loss, stats, speech.size(0)), loss.device)
-        return loss, stats, weight

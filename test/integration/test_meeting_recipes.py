@@ -10,28 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from recipe_copy import copy_recipe
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "data"))
 from meeting_fakes import make_aishell4_tree, make_alimeeting_tree  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[2]
-
 pytestmark = pytest.mark.integration
-
-
-def _recipe_copy(name: str, dst: Path) -> Path:
-    src = REPO / "egs2" / name / "mtasr1"
-    dst.mkdir(parents=True)
-    for item in src.iterdir():
-        if item.name in ("data", "dump", "exp"):
-            continue
-        if item.is_symlink():
-            os.symlink(item.resolve(), dst / item.name)
-        elif item.is_dir():
-            shutil.copytree(item, dst / item.name)
-        else:
-            shutil.copy2(item, dst / item.name)
-    return dst
 
 
 @pytest.mark.parametrize(
@@ -46,7 +30,7 @@ def test_data_stages_on_a_fake_tree(tmp_path, recipe, var, make, sets):
     if shutil.which("sox") is None:
         pytest.skip("sox not installed")
     tree = make(tmp_path / "corpus")
-    dst = _recipe_copy(recipe, tmp_path / "mtasr1")
+    dst = copy_recipe(recipe, tmp_path / "mtasr1")
     cmd = ["./run.sh", "--stage", "1", "--stop_stage", "4", "--nj", "1"]
     cmd += ["--local_data_opts", "--train_window 10 --train_min_window 2 --score_window 15"]
     env = {**os.environ, var: str(tree)}
@@ -68,7 +52,7 @@ def test_mini_alimeeting_every_stage_tiny(tmp_path):
     -> sa_llm trained on text_spktag -> decoded -> CER / cpCER with speaker tags."""
     if shutil.which("espeak-ng") is None or shutil.which("sox") is None:
         pytest.skip("espeak-ng / sox not installed")
-    dst = _recipe_copy("mini_alimeeting", tmp_path / "mtasr1")
+    dst = copy_recipe("mini_alimeeting", tmp_path / "mtasr1")
     r = subprocess.run(
         ["./run.sh", "--size", "tiny"], cwd=dst, capture_output=True, text=True, timeout=1200
     )

@@ -14,7 +14,6 @@ scoring of C and of A alone, and the re-run of a single sub-stage.
 from __future__ import annotations
 
 import io
-import os
 import shutil
 import subprocess
 import zipfile
@@ -22,26 +21,15 @@ from pathlib import Path
 
 import pytest
 import torch
+from recipe_copy import copy_recipe
 
 REPO = Path(__file__).resolve().parents[2]
-RECIPE = REPO / "egs2" / "mini_librimix" / "mtasr1"
 
 pytestmark = pytest.mark.integration
 
 
 def _make_recipe_copy(dst: Path) -> Path:
-    """Copy the recipe's own files; link the template's shared ones by absolute path."""
-    dst.mkdir(parents=True)
-    for item in RECIPE.iterdir():
-        if item.name in ("data", "dump", "exp", "corpus", "RESULTS.md"):
-            continue
-        if item.is_symlink():
-            os.symlink(item.resolve(), dst / item.name)
-        elif item.is_dir():
-            shutil.copytree(item, dst / item.name)
-        else:
-            shutil.copy2(item, dst / item.name)
-    return dst
+    return copy_recipe("mini_librimix", dst)
 
 
 def _run(cmd, cwd: Path) -> subprocess.CompletedProcess:
