@@ -145,6 +145,18 @@ class HFLLMDecoder(AbsDecoder):
         self.llm = self._load_llm(llm_path, DTYPES[dtype])
         self.vocab_size = vocab_size
         self.llm_vocab_size = self.llm.get_input_embeddings().num_embeddings
+        unknown = [
+            t
+            for t, i in sorted(vocab.items(), key=lambda kv: kv[1])
+            if i >= self.llm_vocab_size and t not in added_tokens
+        ]
+        if unknown:  # no embedding and no output row: they could never be read or written
+            raise MTASRInputError(
+                f"tokenizer tokens {unknown[:8]} are past the LLM's {self.llm_vocab_size} "
+                f"embeddings and not in decoder_conf added_tokens {list(added_tokens)}",
+                path=self.tokenizer_path,
+                fix="list every token that stage 6 added in decoder_conf added_tokens",
+            )
         self.eos_id = self._require_id("eos")
         pad = self.tokenizer.pad_token_id
         self.pad_id = self.eos_id if pad is None else int(pad)

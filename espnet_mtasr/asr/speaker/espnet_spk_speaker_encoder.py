@@ -109,10 +109,18 @@ class ESPnetSpkSpeakerEncoder(AbsSpeakerEncoder):
     ) -> Tuple[torch.Tensor, torch.Tensor]:
         mask = torch.arange(feats.size(1), device=feats.device)[None] < feats_lens[:, None]
         x = feats.masked_fill(~mask[..., None], 0.0)
-        if self.freeze:
+        # ESPnet-SPK networks pool over time inside (ECAPA's SE blocks) and then apply
+        # BatchNorm, which cannot train on one value per channel: a batch of one
+        # utterance (numel batching makes them) uses the running statistics instead.
+        single = self.training and feats.size(0) == 1
+        if self.freeze or single:
             self.network.eval()
-        with torch.set_grad_enabled(torch.is_grad_enabled() and not self.freeze):
-            frames = self.network(x)  # (B, C, T_s)
+        try:
+            with torch.set_grad_enabled(torch.is_grad_enabled() and not self.freeze):
+                frames = self.network(x)  # (B, C, T_s)
+        finally:
+            if single and not self.freeze:
+                self.network.train()
         t_out = -(-feats.size(1) // self.stride)
         frames = torch.nn.functional.interpolate(
             frames, size=t_out, mode="linear", align_corners=False

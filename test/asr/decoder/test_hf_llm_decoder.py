@@ -251,3 +251,19 @@ def test_lora_stacks_on_an_llm_trained_without_lora(llm_dir, tmp_path):
     lossy.decoder = build(llm_dir, save_trainable_only=True, lora_adapter_name="sop")
     with pytest.raises(MTASRInputError, match="save_trainable_only: false"):
         load_pretrained_model(str(tmp_path / "a.pth"), lossy, ignore_init_mismatch=False)
+
+
+def test_tokenizer_tokens_the_llm_lacks_must_be_added_tokens(tmp_path):
+    """A token past the LLM's embeddings and not in added_tokens has no row: its logit
+    would be -inf (an infinite label-smoothed loss). Building stops and names it."""
+    from llm_helpers import make_tiny_llm
+
+    from espnet_mtasr.asr.decoder.hf_llm_decoder import HFLLMDecoder
+    from espnet_mtasr.utils.errors import MTASRInputError
+
+    llm_dir = make_tiny_llm(tmp_path, "llama", added_tokens=("<sc>", "<spk1>"))
+    from transformers import AutoTokenizer
+
+    n = len(AutoTokenizer.from_pretrained(str(llm_dir)))
+    with pytest.raises(MTASRInputError, match=r"\['<spk1>'\] are past the LLM's"):
+        HFLLMDecoder(vocab_size=n, encoder_output_size=8, llm_path=str(llm_dir))

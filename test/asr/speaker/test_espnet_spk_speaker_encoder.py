@@ -69,3 +69,12 @@ def test_bad_options_and_checkpoints_name_the_key(tmp_path):
     _espnet_spk_checkpoint(tmp_path / "x.pth", XVEC)
     with pytest.raises(MTASRInputError, match="does not fit speaker_encoder_conf network"):
         ESPnetSpkSpeakerEncoder(input_size=20, model_path=str(tmp_path / "x.pth"), **ECAPA)
+
+
+def test_a_batch_of_one_trains():
+    """ECAPA's SE blocks pool over time before a BatchNorm: training on one utterance
+    uses the running statistics (and keeps training mode for the next batch)."""
+    enc = ESPnetSpkSpeakerEncoder(input_size=20, output_size=8, **ECAPA).train()
+    out, _ = enc(torch.randn(1, 50, 20), torch.tensor([50]))
+    out.sum().backward()
+    assert enc.network.training and enc.proj.weight.grad is not None
