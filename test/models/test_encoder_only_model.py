@@ -95,6 +95,12 @@ def test_batched_decoding_equals_one_at_a_time(tmp_path, llm_dir):
     model = build(tmp_path, llm_dir, teacher=False).eval()
     speech, lens, _, _ = batch(model)
     together, counts = model.decode_streams(speech, lens)
+    enc, enc_lens = model.encode(speech, lens)  # ESPnet's conformer leaks padding in a batch
+    for b in range(3):
+        one, one_lens = model.encode(speech[b : b + 1, : int(lens[b])], lens[b : b + 1])
+        assert int(one_lens[0]) == int(enc_lens[b])
+        assert torch.allclose(one[0], enc[b, : one.size(1)], atol=1e-5)
+        assert enc[b, one.size(1) :].abs().sum() == 0
     for b in range(3):
         alone, count = model.decode_streams(speech[b : b + 1, : int(lens[b])], lens[b : b + 1])
         assert count.tolist() == [int(counts[b])]
