@@ -41,7 +41,6 @@ import re
 from typing import Dict, List, Optional, Tuple, Union
 
 import torch
-from espnet.nets.pytorch_backend.nets_utils import pad_list
 from espnet2.asr.encoder.abs_encoder import AbsEncoder
 from espnet2.asr.frontend.abs_frontend import AbsFrontend
 from espnet2.asr.specaug.abs_specaug import AbsSpecAug
@@ -51,6 +50,7 @@ from typeguard import typechecked
 from espnet_mtasr.asr.decoder.hf_llm_decoder import HFLLMDecoder
 from espnet_mtasr.asr.speaker.abs_speaker_encoder import AbsSpeakerEncoder
 from espnet_mtasr.models.llm_sot_model import LLMSOTModel
+from espnet_mtasr.models.speech_encoder_model import one_at_a_time
 from espnet_mtasr.utils.errors import MTASRInputError
 
 FUSIONS = ("interleave", "concat", "semantic")
@@ -230,12 +230,7 @@ class SALLMModel(LLMSOTModel):
         """``(B, L)`` speech -> fused features ``(B, T_f, D)`` and lengths (what the LLM
         decoder's projector reads)."""
         if not self.training and speech.size(0) > 1:  # see SpeechEncoderModel
-            outs = [
-                self.encode(speech[b : b + 1, : int(n)], speech_lengths[b : b + 1])
-                for b, n in enumerate(speech_lengths)
-            ]
-            fused = pad_list([f[0, : int(n[0])] for f, n in outs], 0.0)
-            return fused, torch.cat([n for _, n in outs])
+            return one_at_a_time(self.encode, speech, speech_lengths)
         feats, feats_lens = self.encoder_input(speech, speech_lengths)
         sem, sem_lens, _ = self.encoder(feats, feats_lens)  # (B, T, D)
         if self.fusion == "semantic":

@@ -22,6 +22,23 @@ from espnet2.layers.abs_normalize import AbsNormalize
 from espnet2.train.abs_espnet_model import AbsESPnetModel
 
 
+def one_at_a_time(fn, speech: torch.Tensor, speech_lengths: torch.Tensor) -> tuple:
+    """``fn`` on each utterance of a padded batch alone, its outputs padded again.
+
+    ``fn(speech (1, L), lengths (1,))`` returns ``(x, x_lens, y, y_lens, ...)``: pairs of
+    ``(1, T, D)`` features and ``(1,)`` lengths; the result has the same pairs batched.
+    """
+    outs = [
+        fn(speech[b : b + 1, : int(n)], speech_lengths[b : b + 1])
+        for b, n in enumerate(speech_lengths)
+    ]
+    batched = []
+    for i in range(0, len(outs[0]), 2):
+        batched.append(pad_list([o[i][0, : int(o[i + 1][0])] for o in outs], 0.0))
+        batched.append(torch.cat([o[i + 1] for o in outs]))
+    return tuple(batched)
+
+
 class SpeechEncoderModel(AbsESPnetModel):
     """Base of the model families: ESPnet's frontend / specaug / normalize + an encoder.
 
@@ -82,18 +99,7 @@ class SpeechEncoderModel(AbsESPnetModel):
             # frame): in a batch, a short utterance's padding leaks into its frames, and
             # the mini encoder_only model's talker count flipped on 7 of 8 test mixtures.
             # Batched decoding must give one-at-a-time results; the decoders stay batched.
-            outs = [
-                self.encode_with_mid(speech[b : b + 1, : int(n)], speech_lengths[b : b + 1])
-                for b, n in enumerate(speech_lengths)
-            ]
-            return tuple(  # type: ignore[return-value]
-                x
-                for i in (0, 2)
-                for x in (
-                    pad_list([o[i][0, : int(o[i + 1][0])] for o in outs], 0.0),
-                    torch.cat([o[i + 1] for o in outs]),
-                )
-            )
+            return one_at_a_time(self.encode_with_mid, speech, speech_lengths)
         feats, feats_lengths = self.encoder_input(speech, speech_lengths)
         with_mid = getattr(self.encoder, "forward_with_mid", None)
         if callable(with_mid):
