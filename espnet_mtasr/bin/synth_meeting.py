@@ -9,10 +9,11 @@ Example::
 from __future__ import annotations
 
 import argparse
+import logging
 from pathlib import Path
 from typing import List, Tuple
 
-from espnet_mtasr.data.synth_meeting import PARTS, synthesize_meetings
+from espnet_mtasr.data.synth_meeting import PARTS, SPEC_FILE, synthesize_meetings
 from espnet_mtasr.utils.errors import exit_on_input_error
 
 
@@ -52,6 +53,7 @@ def get_parser() -> argparse.ArgumentParser:
 def main(cmd: List[str] | None = None) -> None:
     """Run :func:`espnet_mtasr.data.synth_meeting.synthesize_meetings`."""
     args = get_parser().parse_args(cmd)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
     sessions = dict(args.sessions)
     root = synthesize_meetings(
         args.out_dir,
@@ -62,7 +64,7 @@ def main(cmd: List[str] | None = None) -> None:
         seed=args.seed,
         nj=args.nj,
     )
-    print(f"wrote {root}: {sum(sessions.values())} sessions of {args.turns} turns")
+    print(f"{root}: {sum(sessions.values())} sessions of {args.turns} turns ({SPEC_FILE})")
 
 
 if __name__ == "__main__":

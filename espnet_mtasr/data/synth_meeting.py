@@ -19,6 +19,8 @@ sentences but use only training words.
 
 from __future__ import annotations
 
+import json
+import logging
 import random
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -42,7 +44,13 @@ from espnet_mtasr.data.synth import (
 from espnet_mtasr.utils.errors import MTASRInputError
 from espnet_mtasr.utils.fileio import atomic_dir
 
-__all__ = ["PARTS", "MeetingTurn", "mandarin_sentences", "plan_meeting", "synthesize_meetings"]
+__all__ = [
+    "PARTS", "SPEC_FILE", "MeetingTurn", "mandarin_sentences", "plan_meeting", "reuse_corpus",
+    "synthesize_meetings",
+]  # fmt: skip
+
+#: The arguments a corpus was synthesised with, kept at its root.
+SPEC_FILE = "synth_meeting.json"
 
 PARTS = {"train": "Train_Ali_far", "eval": "Eval_Ali/Eval_Ali_far", "test": "Test_Ali/Test_Ali_far"}
 """Split -> its far-field folder under the corpus root (the nested AliMeeting layout)."""
@@ -163,7 +171,9 @@ def synthesize_meetings(
 ) -> Path:
     """Write an AliMeeting-layout corpus of synthetic Mandarin meetings at ``root``.
 
-    Built in a temporary folder and renamed into place (nothing half-written).
+    Built in a temporary folder and renamed into place (nothing half-written). The
+    arguments are kept in ``<root>/synth_meeting.json``: a later call with the same ones
+    reuses the corpus, one with other arguments stops (:func:`reuse_corpus`).
 
     Args:
         root: the corpus root (``ALIMEETING`` of the recipe).
@@ -178,11 +188,17 @@ def synthesize_meetings(
     Raises:
         MTASRInputError: espeak-ng is missing or fails; a split is unknown.
     """
-    espeak = check_espeak()
     unknown = sorted(set(sessions) - set(PARTS))
     if unknown:
         raise MTASRInputError(f"unknown split(s) {unknown}; valid: {', '.join(PARTS)}")
     spk_sizes = dict(speakers_per_split or {"train": 8, "eval": 4, "test": 4})
+    spec = {
+        "sessions": dict(sessions), "turns": turns, "speakers": spk_sizes,
+        "overlap": overlap, "seed": seed,
+    }  # fmt: skip
+    if reuse_corpus(Path(root), spec):
+        return Path(root)
+    espeak = check_espeak()
     voices = _speakers({s: spk_sizes.get(s, 4) for s in sessions}, seed)
     rng = random.Random(f"meetings-{seed}")
     n_train = sessions.get("train", 0) * turns
@@ -238,4 +254,44 @@ def synthesize_meetings(
             )  # fmt: skip
             text = textgrid_text(dict(sorted(tiers.items())), len(mix) / SAMPLE_RATE)
             (part / "textgrid_dir" / f"{sid}.TextGrid").write_text(text, encoding="utf-8")
+        (tmp / SPEC_FILE).write_text(json.dumps(spec, sort_keys=True) + "\n", encoding="utf-8")
     return Path(root)
+
+
+def reuse_corpus(root: Path, spec: Mapping[str, object]) -> bool:
+    """Whether ``root`` already holds the corpus that ``spec`` (the arguments of
+    :func:`synthesize_meetings`, kept in ``<root>/synth_meeting.json``) describes.
+
+    Returns False when ``root`` does not exist (synthesise it).
+
+    Raises:
+        MTASRInputError: ``root`` exists but was synthesised with other arguments, or not
+            by this function: it is never overwritten silently.
+    """
+    if not root.exists():
+        return False
+    stamp = root / SPEC_FILE
+    if not stamp.is_file():
+        raise MTASRInputError(
+            f"{root} exists but has no {SPEC_FILE}: it was not written by synth_meeting",
+            fix=f"remove {root}, or point the recipe's ALIMEETING (db.sh) at another folder",
+        )
+    try:
+        old = json.loads(stamp.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise MTASRInputError(
+            f"{stamp}: unreadable ({e})", fix=f"remove {root} to synthesise it again"
+        ) from e
+    want = json.loads(json.dumps(spec, sort_keys=True))
+    if old != want:
+        diff = ", ".join(
+            f"{k}: {old.get(k)!r} there, {want.get(k)!r} asked"
+            for k in sorted(set(old) | set(want))
+            if old.get(k) != want.get(k)
+        )
+        raise MTASRInputError(
+            f"{root} was synthesised with other options ({diff})",
+            fix=f"remove {root} to synthesise it again, or ask for the same options",
+        )
+    logging.info("reusing the synthetic corpus at %s (%s)", root, stamp)
+    return True

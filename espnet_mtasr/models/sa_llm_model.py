@@ -24,6 +24,13 @@ Losses on the teacher-forced target (the tagged text + EOS), per-token cross ent
   tokens (no gradient), asr_mask_floor)`` are left out (the paper: max(mean, 2.0)), as
   likely products of overlap the model cannot resolve (hallucination pressure);
   ``fixed``: the threshold is ``asr_mask_floor``; ``none``: every token counts.
+  ``asr_mask_warmup``: the mask starts after this many training forward passes
+  (updates x ``accum_grad``; counted in the ``mask_steps`` buffer, which checkpoints and
+  ``--resume`` keep). The paper fine-tunes pretrained encoders and LLM, whose per-token
+  CE is low for most tokens; a model trained from scratch starts with every CE high and
+  the mask drops the tokens above the batch mean from the first update (0.62-0.65 of
+  the ASR tokens through 11 epochs on the mini AliMeeting recipe, its README), so its
+  hard tokens are never trained. ``0`` (default): from the first update, as in the paper.
 - **Length-aware speaker-ID loss** over the tag tokens: tag ``i`` is weighted by
   ``w_i = f(L_i)``, ``L_i`` the number of tokens of the segment it opens (until the next
   tag or EOS); ``spk_length_fn``: ``none`` ``f = 1``, ``linear`` ``f = min(L, ref)``,
@@ -149,6 +156,7 @@ class SALLMModel(LLMSOTModel):
         spk_weight: weight of the speaker-ID loss.
         spk_length_fn, spk_length_ref: the length-aware weighting (module doc).
         asr_mask, asr_mask_floor: the ASR-loss mask (module doc; the paper: adaptive, 2.0).
+        asr_mask_warmup: training forward passes before the mask starts (module doc).
         lsm_weight: label smoothing.
         sample_rate: input sample rate (decoding budget).
 
@@ -174,6 +182,7 @@ class SALLMModel(LLMSOTModel):
         spk_length_ref: float = 20.0,
         asr_mask: str = "adaptive",
         asr_mask_floor: float = 2.0,
+        asr_mask_warmup: int = 0,
         lsm_weight: float = 0.0,
         sample_rate: int = 16000,
     ):
@@ -202,6 +211,10 @@ class SALLMModel(LLMSOTModel):
                 f"multiple of decoder_conf projector_stack ({stack}), so that no LLM "
                 f"position mixes semantic and speaker frames"
             )
+        if asr_mask_warmup < 0:
+            raise MTASRInputError(
+                f"model_conf asr_mask_warmup {asr_mask_warmup} must be >= 0 (updates)"
+            )
         tag_ids = [i for i, t in enumerate(token_list) if _TAG_RE.fullmatch(t)]
         if not tag_ids:
             raise MTASRInputError(
@@ -216,6 +229,8 @@ class SALLMModel(LLMSOTModel):
         self.spk_length_ref = spk_length_ref
         self.asr_mask = asr_mask
         self.asr_mask_floor = asr_mask_floor
+        self.asr_mask_warmup = asr_mask_warmup
+        self.register_buffer("mask_steps", torch.zeros((), dtype=torch.long))
         self.register_buffer("tag_ids", torch.tensor(tag_ids), persistent=False)
         d = encoder.output_size()
         if fusion == "interleave":
@@ -254,7 +269,10 @@ class SALLMModel(LLMSOTModel):
         )  # fmt: skip
         ce = ce * valid
         is_tag = (target[..., None] == self.tag_ids).any(-1) & valid
-        keep, threshold = adaptive_mask(ce, valid & ~is_tag, self.asr_mask, self.asr_mask_floor)
+        if self.training:
+            self.mask_steps += 1
+        rule = self.asr_mask if int(self.mask_steps) > self.asr_mask_warmup else "none"
+        keep, threshold = adaptive_mask(ce, valid & ~is_tag, rule, self.asr_mask_floor)
         zero = ce.sum() * 0.0
         loss_asr = ce[keep].mean() if keep.any() else zero
         if is_tag.any():

@@ -3,14 +3,22 @@ AliMeeting checks and prep accept."""
 
 from __future__ import annotations
 
+import json
 import random
 import shutil
 
 import pytest
 
 from espnet_mtasr.bin import synth_meeting as synth_main
+from espnet_mtasr.data import synth_meeting as synth_module
 from espnet_mtasr.data.alimeeting import check_alimeeting_tree, load_alimeeting
-from espnet_mtasr.data.synth_meeting import mandarin_sentences, plan_meeting, synthesize_meetings
+from espnet_mtasr.data.synth_meeting import (
+    SPEC_FILE,
+    mandarin_sentences,
+    plan_meeting,
+    synthesize_meetings,
+)
+from espnet_mtasr.utils.errors import MTASRInputError
 
 
 def test_held_out_sentences_are_new_but_use_training_words():
@@ -53,3 +61,41 @@ def test_bad_split_spec_is_an_argument_error(capsys):
     with pytest.raises(SystemExit):
         synth_main.main(["--out_dir", "x", "--sessions", "dev:3"])
     assert "expected <split>:<n>" in capsys.readouterr().err
+
+
+def _no_espeak():
+    raise AssertionError("espeak-ng must not run when the corpus is reused")
+
+
+def test_same_options_reuse_the_corpus_without_synthesising(tmp_path, monkeypatch):
+    root = tmp_path / "AliMeeting"
+    root.mkdir()
+    spec = {
+        "sessions": {"train": 2, "test": 1}, "turns": 5,
+        "speakers": {"train": 8, "eval": 4, "test": 4}, "overlap": 0.4, "seed": 0,
+    }  # fmt: skip
+    (root / SPEC_FILE).write_text(json.dumps(spec))
+    monkeypatch.setattr(synth_module, "check_espeak", _no_espeak)
+    assert synthesize_meetings(root, {"test": 1, "train": 2}, turns=5) == root
+    assert sorted(p.name for p in root.iterdir()) == [SPEC_FILE]
+
+
+@pytest.mark.parametrize(
+    "stamp, message",
+    [
+        (None, "has no synth_meeting.json"),
+        ("{not json", "unreadable"),
+        ('{"sessions": {"train": 60}, "turns": 8}', "turns: 8 there, 5 asked"),
+    ],
+)
+def test_other_or_unknown_corpus_at_root_stops_and_is_kept(tmp_path, monkeypatch, stamp, message):
+    root = tmp_path / "AliMeeting"
+    root.mkdir()
+    (root / "keep.txt").write_text("user data")
+    if stamp is not None:
+        (root / SPEC_FILE).write_text(stamp)
+    monkeypatch.setattr(synth_module, "check_espeak", _no_espeak)
+    with pytest.raises(MTASRInputError, match=message) as err:
+        synthesize_meetings(root, {"train": 2}, turns=5)
+    assert f"remove {root}" in str(err.value)
+    assert (root / "keep.txt").read_text() == "user data"

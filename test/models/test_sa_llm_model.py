@@ -146,6 +146,7 @@ def test_build_model_from_file_round_trip(tmp_path, llm_dir):
         ({"fusion": "sum"}, "model_conf fusion 'sum' is unknown"),
         ({"interleave_frames": 3}, "multiple of decoder_conf projector_stack"),
         ({"asr_mask": "soft"}, "model_conf asr_mask 'soft' is unknown"),
+        ({"asr_mask_warmup": -1}, "model_conf asr_mask_warmup -1 must be >= 0"),
     ],
 )
 def test_bad_model_conf_names_the_key(tmp_path, llm_dir, change, message):
@@ -163,3 +164,20 @@ def test_fusion_without_speaker_encoder_and_missing_tags(tmp_path, llm_dir):
     config["decoder_conf"]["added_tokens"] = ["<sc>"]
     with pytest.raises(MTASRInputError, match="no speaker tag"):
         MTASRTask.build_model(parse_config(write_yaml(tmp_path / "c.yaml", config)))
+
+
+def test_mask_starts_after_the_warmup_and_the_count_is_checkpointed(tmp_path, llm_dir):
+    model = build(tmp_path, llm_dir, "semantic", asr_mask="fixed", asr_mask_floor=0.0,
+                  asr_mask_warmup=2)  # fmt: skip
+    s1 = model.token_list.index("<spk1>")
+    target = torch.tensor([[s1, 5, 6, 7]])
+    logits = torch.zeros(1, 4, model.vocab_size)
+    model.eval()  # validation neither counts nor masks before the warmup
+    assert float(model.losses(logits, target)["masked"]) == 0.0
+    model.train()
+    masked = [float(model.losses(logits, target)["masked"]) for _ in range(3)]
+    assert masked == [0.0, 0.0, 1.0] and int(model.mask_steps) == 3
+    again = build(tmp_path, llm_dir, "semantic", asr_mask="fixed", asr_mask_floor=0.0,
+                  asr_mask_warmup=2)  # fmt: skip
+    again.load_state_dict(model.state_dict())  # what --resume restores
+    assert float(again.eval().losses(logits, target)["masked"]) == 1.0

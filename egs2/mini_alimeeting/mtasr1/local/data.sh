@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Stage 1 of the mini AliMeeting recipe:
 #   1. synthesise Mandarin meetings (espeak-ng cmn, 2-4 speakers, overlapping turns) as an
-#      AliMeeting far-field tree under ${ALIMEETING} (db.sh), unless it is already there;
+#      AliMeeting far-field tree under ${ALIMEETING} (db.sh), unless it is already there
+#      with the same options;
 #   2. read it back with the real AliMeeting prep (lhotse + windows, as egs2/alimeeting).
 # All logic is in python -m espnet_mtasr.bin.synth_meeting / prep_meeting.
 set -euo pipefail
@@ -29,14 +30,12 @@ nj=2
 . ./path.sh
 . ./db.sh
 
-if [ -d "${ALIMEETING}/Train_Ali_far" ]; then
-    log "Using the synthetic corpus already at ${ALIMEETING} (remove it to synthesise again)"
-else
-    log "Synthesising Mandarin meetings (${sessions}, ${turns} turns) -> ${ALIMEETING}"
-    # shellcheck disable=SC2086
-    python -m espnet_mtasr.bin.synth_meeting --out_dir "${ALIMEETING}" --sessions ${sessions//,/ } \
-        --turns "${turns}" --overlap "${overlap}" --nj "${nj}"
-fi
+# Synthesised once; reused while the options match (${ALIMEETING}/synth_meeting.json),
+# stops with a message when they do not.
+log "Synthetic Mandarin meetings (${sessions}, ${turns} turns) -> ${ALIMEETING}"
+# shellcheck disable=SC2086
+python -m espnet_mtasr.bin.synth_meeting --out_dir "${ALIMEETING}" --sessions ${sessions//,/ } \
+    --turns "${turns}" --overlap "${overlap}" --nj "${nj}"
 python -m espnet_mtasr.bin.prep_meeting --corpus alimeeting --corpus_dir "${ALIMEETING}" \
     --out_dir data --train_window "${train_window}" --train_min_window "${train_min_window}" \
     --score_window "${score_window}"
