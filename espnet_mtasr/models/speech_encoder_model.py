@@ -63,6 +63,21 @@ class SpeechEncoderModel(AbsESPnetModel):
         self.encoder = encoder
         self.sample_rate = sample_rate
 
+    def train(self, mode: bool = True) -> SpeechEncoderModel:
+        """``nn.Module.train``, except that a batch-norm layer whose parameters are all
+        frozen (``--freeze_param``, e.g. the encoder in sub-stages B/C of ``sop_llm``)
+        stays in eval mode: frozen includes its running statistics. Without this, a
+        frozen conformer's convolution-module batch norms kept updating their statistics
+        in training, so sub-stage C changed the frozen encoder's output and B's draft."""
+        super().train(mode)
+        if mode:
+            for m in self.modules():
+                if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
+                    params = list(m.parameters(recurse=False))
+                    if params and not any(p.requires_grad for p in params):
+                        m.eval()
+        return self
+
     def _extract_feats(
         self, speech: torch.Tensor, speech_lengths: torch.Tensor
     ) -> Tuple[torch.Tensor, torch.Tensor]:
