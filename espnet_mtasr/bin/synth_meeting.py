@@ -1,4 +1,4 @@
-"""Synthesise the mini_alimeeting corpus: Mandarin espeak-ng meetings, AliMeeting layout.
+"""Synthesise the mini_alimeeting corpus: Chinese espeak-ng meetings, AliMeeting layout.
 
 Example::
 
@@ -13,7 +13,7 @@ import logging
 from pathlib import Path
 from typing import List, Tuple
 
-from espnet_mtasr.data.synth_meeting import PARTS, SPEC_FILE, synthesize_meetings
+from espnet_mtasr.data.synth_meeting import PARTS, SPEC_FILE, VOICE_LANGS, synthesize_meetings
 from espnet_mtasr.utils.errors import exit_on_input_error
 
 
@@ -46,6 +46,13 @@ def get_parser() -> argparse.ArgumentParser:
     parser.add_argument("--overlap", type=float, default=0.4, help="P(turn overlaps the last)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--nj", type=int, default=2, help="parallel espeak-ng processes")
+    parser.add_argument(
+        "--voice",
+        choices=VOICE_LANGS,
+        default=VOICE_LANGS[0],
+        help="espeak-ng voice: yue reads every character of the grammar with Debian's "
+        "espeak-ng; cmn needs one built with the full Mandarin dictionary",
+    )
     return parser
 
 
@@ -63,6 +70,7 @@ def main(cmd: List[str] | None = None) -> None:
         overlap=args.overlap,
         seed=args.seed,
         nj=args.nj,
+        voice=args.voice,
     )
     print(f"{root}: {sum(sessions.values())} sessions of {args.turns} turns ({SPEC_FILE})")
 

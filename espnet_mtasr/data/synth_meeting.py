@@ -2,9 +2,17 @@
 
 Sentences come from a small Mandarin grammar (:func:`mandarin_sentences`: subject, time,
 verb, object, ending; plus short replies such as 好的); every session has 2 to 4
-espeak-ng ``cmn`` speakers (variant, pitch and speed drawn as in
+espeak-ng speakers of one Chinese voice (variant, pitch and speed drawn as in
 :func:`espnet_mtasr.data.synth.make_speakers`; splits never share a speaker) taking turns
-that overlap the previous one with probability ``overlap``. The result is written as an
+that overlap the previous one with probability ``overlap``.
+
+The voice (:data:`VOICE_LANGS`) defaults to ``yue``: Debian's espeak-ng (1.51) ships a
+``cmn`` dictionary without most of the grammar's characters (83 of its 98) and reads each
+of those as English-spelled pinyin with the tone digit ("他们" -> "ta one men five"),
+while its ``yue`` dictionary reads every one of them as a Chinese syllable. The
+transcripts are the same characters either way; ``cmn`` is for an espeak-ng built with
+the full Mandarin dictionary (``--with-extdict-cmn``). :func:`check_voice_covers` stops
+before synthesis when the voice would read a character through another language. The result is written as an
 AliMeeting far-field tree, so the real corpus' prep code reads it::
 
     <root>/Train_Ali_far/audio_dir/R0001_M0001_MS001.wav      8 channels, 16 kHz
@@ -22,6 +30,8 @@ from __future__ import annotations
 import json
 import logging
 import random
+import re
+import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,7 +55,8 @@ from espnet_mtasr.utils.errors import MTASRInputError
 from espnet_mtasr.utils.fileio import atomic_dir
 
 __all__ = [
-    "PARTS", "SPEC_FILE", "MeetingTurn", "mandarin_sentences", "plan_meeting", "reuse_corpus",
+    "PARTS", "SPEC_FILE", "VOICE_LANGS", "MeetingTurn", "check_voice_covers", "foreign_words",
+    "grammar_characters", "mandarin_sentences", "plan_meeting", "reuse_corpus",
     "synthesize_meetings",
 ]  # fmt: skip
 
@@ -66,6 +77,8 @@ ENDINGS = ("", "吧", "了", "一下")
 REPLIES = ("好的", "可以", "没问题", "我同意", "对的", "明白了", "再想想", "不太好")
 SAMPLE_RATE = 16000
 CHANNELS = 8
+VOICE_LANGS = ("yue", "cmn")
+"""espeak-ng voices that read Chinese characters (the default first)."""
 
 
 def mandarin_sentences(n: int, rng: random.Random, exclude: Sequence[str] = ()) -> List[str]:
@@ -125,8 +138,64 @@ def plan_meeting(
     return turns
 
 
-def _speakers(split_sizes: Mapping[str, int], seed: int) -> Dict[str, List[SynthSpeaker]]:
-    """Distinct ``cmn`` voices per split (variant, pitch, speed; ids 1..)."""
+def grammar_characters() -> str:
+    """Every character the sentence grammar can write (sorted, punctuation excluded)."""
+    words = (*SUBJECTS, *TIMES, *VERBS, *OBJECTS, *ENDINGS, *REPLIES)
+    return "".join(sorted(set("".join(words))))
+
+
+def foreign_words(phonemes: str, voice: str) -> List[str]:
+    """The words of espeak-ng ``-x`` output that ``voice`` reads through another language.
+
+    espeak-ng marks a switch of language with ``(xx)`` before the words it reads in
+    language ``xx``, and ``(voice)`` where it switches back, e.g. ``cmn`` reading 他 gives
+    ``(en)ta55w'055n(cmn)_|`` (the pinyin "ta1" spelled in English).
+
+    Args:
+        phonemes: what ``espeak-ng -v voice -q -x`` printed for one text.
+        voice: the voice's language code.
+
+    Returns:
+        the phoneme words read in a language other than ``voice`` (empty: all native).
+    """
+    out, lang = [], voice
+    for word in re.split(r"[_|\s]+", phonemes):
+        for i, part in enumerate(re.split(r"\(([a-z-]+)\)", word)):
+            if i % 2:
+                lang = part
+            elif part and lang != voice:
+                out.append(part)
+    return out
+
+
+def check_voice_covers(voice: str, chars: str, espeak: str = "espeak-ng") -> None:
+    """Stop unless espeak-ng's ``voice`` reads every character of ``chars`` itself.
+
+    Raises:
+        MTASRInputError: naming the characters read through another language and the fix.
+    """
+    missing = []
+    for ch in chars:
+        proc = subprocess.run(
+            [espeak, "-v", voice, "-q", "-x", ch], capture_output=True, text=True, check=False
+        )
+        if proc.returncode != 0 or not proc.stdout.strip() or foreign_words(proc.stdout, voice):
+            missing.append(ch)
+    if missing:
+        others = [v for v in VOICE_LANGS if v != voice]
+        raise MTASRInputError(
+            f"espeak-ng voice {voice!r} does not read {len(missing)} of the grammar's "
+            f"{len(chars)} characters as Chinese ({''.join(missing)}; e.g. `{espeak} -v "
+            f"{voice} -q -x {missing[0]}` switches language)",
+            fix=f"synthesise with --voice {others[0] if others else 'yue'}, or install an "
+            f"espeak-ng built with the full {voice} dictionary",
+        )
+
+
+def _speakers(
+    split_sizes: Mapping[str, int], seed: int, voice: str = "yue"
+) -> Dict[str, List[SynthSpeaker]]:
+    """Distinct voices of ``voice`` per split (variant, pitch, speed; ids 1..)."""
     rng = random.Random(f"zh-speakers-{seed}")
     used, out, next_id = set(), {}, 1
     for split, n in split_sizes.items():
@@ -142,9 +211,9 @@ def _speakers(split_sizes: Mapping[str, int], seed: int) -> Dict[str, List[Synth
                 if combo not in used:
                     break
             else:
-                raise ValueError("not enough distinct espeak-ng cmn voices")
+                raise ValueError(f"not enough distinct espeak-ng {voice} voices")
             used.add(combo)
-            out[split].append(SynthSpeaker(f"{next_id:04d}", "0", split, "cmn", *combo))
+            out[split].append(SynthSpeaker(f"{next_id:04d}", "0", split, voice, *combo))
             next_id += 1
     return out
 
@@ -168,6 +237,7 @@ def synthesize_meetings(
     overlap: float = 0.4,
     seed: int = 0,
     nj: int = 2,
+    voice: str = "yue",
 ) -> Path:
     """Write an AliMeeting-layout corpus of synthetic Mandarin meetings at ``root``.
 
@@ -184,22 +254,29 @@ def synthesize_meetings(
         overlap: probability that a turn overlaps the previous one.
         seed: the corpus depends only on the arguments.
         nj: parallel espeak-ng processes.
+        voice: the espeak-ng voice, one of :data:`VOICE_LANGS` (module docstring).
 
     Raises:
-        MTASRInputError: espeak-ng is missing or fails; a split is unknown.
+        MTASRInputError: espeak-ng is missing or fails; a split or voice is unknown; the
+            voice does not read every character of the grammar (:func:`check_voice_covers`).
     """
     unknown = sorted(set(sessions) - set(PARTS))
     if unknown:
         raise MTASRInputError(f"unknown split(s) {unknown}; valid: {', '.join(PARTS)}")
+    if voice not in VOICE_LANGS:
+        raise MTASRInputError(
+            f"unknown voice {voice!r}", fix=f"use one of {', '.join(VOICE_LANGS)}"
+        )
     spk_sizes = dict(speakers_per_split or {"train": 8, "eval": 4, "test": 4})
     spec = {
         "sessions": dict(sessions), "turns": turns, "speakers": spk_sizes,
-        "overlap": overlap, "seed": seed,
+        "overlap": overlap, "seed": seed, "voice": voice,
     }  # fmt: skip
     if reuse_corpus(Path(root), spec):
         return Path(root)
     espeak = check_espeak()
-    voices = _speakers({s: spk_sizes.get(s, 4) for s in sessions}, seed)
+    check_voice_covers(voice, grammar_characters(), espeak)
+    voices = _speakers({s: spk_sizes.get(s, 4) for s in sessions}, seed, voice)
     rng = random.Random(f"meetings-{seed}")
     n_train = sessions.get("train", 0) * turns
     train_sentences = mandarin_sentences(n_train, rng)
@@ -221,7 +298,7 @@ def synthesize_meetings(
         return job, synthesize_utterance(job[0], job[1], SAMPLE_RATE, espeak)
 
     with ThreadPoolExecutor(max_workers=max(1, nj)) as pool:
-        audio = dict(tqdm(pool.map(speak, jobs), total=len(jobs), desc="espeak-ng cmn"))
+        audio = dict(tqdm(pool.map(speak, jobs), total=len(jobs), desc=f"espeak-ng {voice}"))
     np_rng = np.random.default_rng(seed)
     with atomic_dir(Path(root)) as tmp:
         for split, sid, spks, ts in tqdm(plans, desc="meetings"):

@@ -1,11 +1,12 @@
-"""Synthetic Mandarin meetings: the grammar, the turn plan, and a corpus that the real
-AliMeeting checks and prep accept."""
+"""Synthetic Chinese meetings: the grammar, the turn plan, the voice check, and a corpus
+that the real AliMeeting checks and prep accept."""
 
 from __future__ import annotations
 
 import json
 import random
 import shutil
+import subprocess
 
 import pytest
 
@@ -14,6 +15,9 @@ from espnet_mtasr.data import synth_meeting as synth_module
 from espnet_mtasr.data.alimeeting import check_alimeeting_tree, load_alimeeting
 from espnet_mtasr.data.synth_meeting import (
     SPEC_FILE,
+    check_voice_covers,
+    foreign_words,
+    grammar_characters,
     mandarin_sentences,
     plan_meeting,
     synthesize_meetings,
@@ -73,6 +77,7 @@ def test_same_options_reuse_the_corpus_without_synthesising(tmp_path, monkeypatc
     spec = {
         "sessions": {"train": 2, "test": 1}, "turns": 5,
         "speakers": {"train": 8, "eval": 4, "test": 4}, "overlap": 0.4, "seed": 0,
+        "voice": "yue",
     }  # fmt: skip
     (root / SPEC_FILE).write_text(json.dumps(spec))
     monkeypatch.setattr(synth_module, "check_espeak", _no_espeak)
@@ -99,3 +104,42 @@ def test_other_or_unknown_corpus_at_root_stops_and_is_kept(tmp_path, monkeypatch
         synthesize_meetings(root, {"train": 2}, turns=5)
     assert f"remove {root}" in str(err.value)
     assert (root / "keep.txt").read_text() == "user data"
+
+
+@pytest.mark.parametrize(
+    "phonemes, voice, foreign",
+    [
+        # espeak-ng 1.51 (Debian) cmn on 他们 / 市场; yue on 他们; en-then-fr on 他
+        ("(en)ta55w'055n_| mE55nf'aI55v(cmn)_|", "cmn", ["ta55w'055n", "mE55nf'aI55v"]),
+        ("s.'i.51_| ts.h'A214N_|", "cmn", []),
+        ("t'aa1_| m'u4n_|", "yue", []),
+        ("_:(en)tS'aIni:z(fr)l'Etr", "fr", ["tS'aIni:z"]),
+    ],
+)
+def test_foreign_words_are_those_read_in_another_language(phonemes, voice, foreign):
+    assert foreign_words(phonemes, voice) == foreign
+
+
+def test_grammar_characters_cover_every_sentence():
+    chars = set(grammar_characters())
+    assert all(set(s) <= chars for s in mandarin_sentences(300, random.Random(0)))
+    assert not chars & set("，。 ")
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng not installed")
+def test_voice_check_passes_yue_and_names_what_another_voice_misreads():
+    check_voice_covers("yue", grammar_characters())  # the default voice reads them all
+    # cmn: Debian's dictionary lacks 他 (read as English "ta one"); a full one has it
+    cmn = subprocess.run(["espeak-ng", "-v", "cmn", "-q", "-x", "他"], capture_output=True)
+    if foreign_words(cmn.stdout.decode(), "cmn"):
+        with pytest.raises(MTASRInputError, match="does not read 1 of the grammar's 1") as e:
+            check_voice_covers("cmn", "他")
+        assert "--voice yue" in str(e.value) and "-x 他" in str(e.value)
+    else:
+        check_voice_covers("cmn", "他")
+
+
+def test_unknown_voice_stops_before_anything_is_written(tmp_path):
+    with pytest.raises(MTASRInputError, match="unknown voice 'en'"):
+        synthesize_meetings(tmp_path / "AliMeeting", {"train": 1}, voice="en")
+    assert not (tmp_path / "AliMeeting").exists()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 OUTPUTS = ("data", "dump", "exp", "corpus", "RESULTS.md")
+OUTPUT_PREFIXES = ("dump_", "exp_")  # per-size outputs, e.g. mini_alimeeting's exp_large
 
 
 def copy_recipe(name: str, dst: Path) -> Path:
@@ -16,7 +17,7 @@ def copy_recipe(name: str, dst: Path) -> Path:
     src = REPO / "egs2" / name / "mtasr1"
     dst.mkdir(parents=True)
     for item in src.iterdir():
-        if item.name in OUTPUTS:
+        if item.name in OUTPUTS or item.name.startswith(OUTPUT_PREFIXES):
             continue
         if item.is_symlink():
             os.symlink(item.resolve(), dst / item.name)

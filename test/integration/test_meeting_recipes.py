@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from recipe_copy import copy_recipe
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "data"))
@@ -49,7 +50,8 @@ def test_data_stages_on_a_fake_tree(tmp_path, recipe, var, make, sets):
 
 def test_mini_alimeeting_every_stage_tiny(tmp_path):
     """Synthetic Mandarin meetings -> AliMeeting prep -> tiny LLM (speaker tags kept whole)
-    -> sa_llm trained on text_spktag -> decoded -> CER / cpCER with speaker tags."""
+    -> speaker-attributed SOT-AED -> sa_llm (ASR encoder from the SOT-AED) trained on
+    text_spktag -> both decoded -> CER / cpCER with speaker tags."""
     if shutil.which("espeak-ng") is None or shutil.which("sox") is None:
         pytest.skip("espeak-ng / sox not installed")
     dst = copy_recipe("mini_alimeeting", tmp_path / "mtasr1")
@@ -58,13 +60,18 @@ def test_mini_alimeeting_every_stage_tiny(tmp_path):
     )
     log = r.stdout + r.stderr
     assert r.returncode == 0, log[-4000:]
-    for stage in (1, 3, 4, 6, 10, 11, 12, 13):
+    for stage in (1, 3, 4, 6, 10, 11, 12, 13, 14):
         assert f"Stage {stage} done in" in log
+    assert log.count("Stage 11 done in") == 2  # sot_aed, then sa_llm
+    assert (dst / "exp" / "asr_sot_conformer_tiny" / "valid.acc.ave.pth").is_file()
     exp = dst / "exp" / "asr_sa_llm_tiny"
+    config = yaml.safe_load((exp / "config.yaml").read_text())
+    assert config["init_param"] == ["exp/asr_sot_conformer_tiny/valid.acc.ave.pth:encoder:encoder"]
     train_log = (exp / "train.log").read_text()
     assert "loss_spk=" in train_log and "masked=" in train_log
     tokens = (dst / "exp" / "llm" / "tokens.txt").read_text().split()
     assert {"<spk1>", "<spk4>", "<sc>"} <= set(tokens)
     results = (dst / "RESULTS.md").read_text()
     assert "## asr_sa_llm_tiny/decode_" in results and "cpCER" in results
+    assert "## asr_sot_conformer_tiny/decode_" in results
     assert "|test_session|" in results  # whole sessions scored too

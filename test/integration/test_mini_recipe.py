@@ -169,8 +169,9 @@ def test_sop_llm_three_sub_stages_tiny(tiny_run):
 
 
 def test_encoder_only_tiny(tiny_run):
-    """Encoder-only MT-ASR from the sop_llm system's sub-stage A (after the test above):
-    trained with the frozen LLM-SOT teacher, decoded CTC-only without it."""
+    """Encoder-only MT-ASR from the sop_llm system (after the test above): encoder and
+    teacher from sub-stage A, branches from B's separator; trained with the frozen LLM-SOT
+    teacher, decoded CTC-only without it."""
     recipe, _ = tiny_run
     start = recipe / "exp" / "asr_sop_llm_tiny" / "a_sot" / "valid.acc.ave.pth"
     assert start.exists(), "test_sop_llm_three_sub_stages_tiny must run first"
@@ -180,7 +181,13 @@ def test_encoder_only_tiny(tiny_run):
         assert f"Stage {stage} done in" in log, f"stage {stage} did not report its time"
     exp = recipe / "exp" / "asr_encoder_only_tiny"
     train_log = (exp / "train.log").read_text()
-    assert "--init_param exp/asr_sop_llm_tiny/a_sot/valid.acc.ave.pth" in train_log
+    b_sep = "exp/asr_sop_llm_tiny/b_sep/valid.loss.ave.pth"
+    assert (
+        "--init_param exp/asr_sop_llm_tiny/a_sot/valid.acc.ave.pth::"
+        f" {b_sep}:separator:separator_branches.0 {b_sep}:serialized_ctc:ctc_branches.0"
+    ) in train_log
+    assert f"{b_sep}:serialized_ctc:ctc_branches.2 " in train_log
+    assert "--ignore_init_mismatch true" in train_log
     assert "loss_llm=" in train_log and "count_acc=" in train_log  # the teacher trained it
     decode = next(exp.glob("decode_*/test"))
     counts = (decode / "talker_count").read_text().splitlines()

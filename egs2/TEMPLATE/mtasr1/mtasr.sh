@@ -75,7 +75,7 @@ asr_sub_stages= # Multi-stage training: "name:config name:config ..." trained in
                 # ${asr_exp}/<name>, each initialised from the previous one (--init_param).
 asr_sub_stage=  # Run (stage 11) and decode (stages 12-14) only this sub-stage.
 asr_chain_model=valid.loss.ave.pth # Checkpoint of a sub-stage that initialises the next one.
-pretrained_model= # --init_param of the first (or only) sub-stage, e.g. exp/x/valid.acc.ave.pth:encoder:encoder
+pretrained_model= # --init_param of the first (or only) sub-stage, e.g. exp/x/valid.acc.ave.pth:encoder:encoder (several: space-separated)
 asr_args=      # Arguments for asr model training, e.g., "--max_epoch 10".
 feats_normalize=global_mvn # Normalizaton layer type.
 num_splits_asr=1           # Number of splitting for lm corpus.
@@ -379,13 +379,16 @@ if ! "${skip_train}" && [ ${stage} -le 6 ] && [ ${stop_stage} -ge 6 ]; then
 fi
 
 # Stages 10-11 build the model: an LLM decoder reads the LLM and tokenizer of stage 6.
-llm_opts=
-if [ "${llm_prep}" != none ]; then
-    if [ -f "${llm_dir}/llm_path" ]; then
-        llm_model=$(cat "${llm_dir}/llm_path")
-    fi
-    llm_opts="--decoder_conf llm_path=${llm_model} --decoder_conf tokenizer_path=${llm_tokenizer}"
+if [ "${llm_prep}" != none ] && [ -f "${llm_dir}/llm_path" ]; then
+    llm_model=$(cat "${llm_dir}/llm_path")
 fi
+# The LLM's paths go to a training config whose decoder is the LLM (hf_llm); a model
+# that only shares the LLM's tokenizer (e.g. an SOT-AED pre-training) gets none.
+llm_opts_for() {
+    if [ "${llm_prep}" != none ] && grep -Eq '^decoder:[[:space:]]*hf_llm[[:space:]]*$' "$1"; then
+        echo "--decoder_conf llm_path=${llm_model} --decoder_conf tokenizer_path=${llm_tokenizer}"
+    fi
+}
 
 if ! "${skip_train}" && [ ${stage} -le 10 ] && [ ${stop_stage} -ge 10 ]; then
     stage_begin 10 "ASR collect stats: train_set=${_train}, valid_set=${_valid}"
@@ -417,7 +420,7 @@ if ! "${skip_train}" && [ ${stage} -le 10 ] && [ ${stop_stage} -ge 10 ]; then
             --output_dir "${_logdir}/stats.JOB" \
             --config "${asr_config}" \
             --frontend_conf fs="${fs}" \
-            ${llm_opts} ${_opts} ${asr_args} || { log "collect stats failed: see ${_logdir}/stats.*.log"; exit 1; }
+            $(llm_opts_for "${asr_config}") ${_opts} ${asr_args} || { log "collect stats failed: see ${_logdir}/stats.*.log"; exit 1; }
     _opts=
     for i in $(seq "${_nj}"); do
         _opts+="--input_dir ${_logdir}/stats.${i} "
@@ -471,10 +474,12 @@ if ! "${skip_train}" && [ ${stage} -le 11 ] && [ ${stop_stage} -ge 11 ]; then
             fi
             _opts+="--init_param ${_prev}/${asr_chain_model} "
         elif [ -n "${pretrained_model}" ]; then
-            if [ ! -e "${pretrained_model%%:*}" ]; then
-                log "Error: --pretrained_model ${pretrained_model%%:*} does not exist (train that model first)"
-                exit 1
-            fi
+            for _p in ${pretrained_model}; do
+                if [ ! -e "${_p%%:*}" ]; then
+                    log "Error: --pretrained_model ${_p%%:*} does not exist (train that model first)"
+                    exit 1
+                fi
+            done
             _opts+="--init_param ${pretrained_model} "
         fi
         log "Stage 11${_name:+ (sub-stage ${_name})}: ${_conf} -> ${_dir}"
@@ -514,7 +519,7 @@ if ! "${skip_train}" && [ ${stage} -le 11 ] && [ ${stop_stage} -ge 11 ]; then
                 --output_dir "${_dir}" \
                 --config "${_conf}" \
                 --frontend_conf fs="${fs}" \
-                ${llm_opts} ${_opts} ${asr_args} || { stop_tail; log "training failed: see ${_dir}/train.log"; exit 1; }
+                $(llm_opts_for "${_conf}") ${_opts} ${asr_args} || { stop_tail; log "training failed: see ${_dir}/train.log"; exit 1; }
         stop_tail
         _prev="${_dir}"
     done

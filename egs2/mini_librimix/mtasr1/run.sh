@@ -13,10 +13,13 @@
 #            ./run.sh --system sop_llm --stage 12 --asr_sub_stage a_sot
 #            Epochs per sub-stage: the configs' max_epoch at --size large, else llm_args.
 #   encoder_only  encoder-only MT-ASR (seed 000): talker-count head + a separator/CTC branch
-#            per talker count, CTC-only decoding; trained from the sop_llm system's sub-stage
-#            a_sot (encoder + the LLM-SOT teacher, run sop_llm first). The no-teacher
-#            ablation: --asr_config conf/train_encoder_only_noteacher.yaml --asr_tag <new tag>
-#            --pretrained_model exp/asr_sop_llm_<size>/a_sot/valid.acc.ave.pth:encoder:encoder
+#            per talker count, CTC-only decoding; encoder + LLM-SOT teacher from the sop_llm
+#            system's sub-stage a_sot, branch k from its 3-stream separator b_sep (run
+#            sop_llm first; conf/train_encoder_only_from_sep.yaml). Branches from scratch:
+#            --asr_config conf/train_encoder_only.yaml --asr_tag <new tag>
+#            --pretrained_model exp/asr_sop_llm_<size>/a_sot/valid.acc.ave.pth; the
+#            no-teacher ablation: --asr_config conf/train_encoder_only_noteacher.yaml
+#            --asr_tag <new tag> --pretrained_model exp/asr_sop_llm_<size>/a_sot/valid.acc.ave.pth:encoder:encoder
 #
 #   ./run.sh                    # default demo size (make demo: <= 20 min on 2 cores, install included)
 #   ./run.sh --size large       # the setting where accuracy is judged (RESULTS.md)
@@ -114,10 +117,20 @@ case "${system}" in
                 --asr_tag "sop_llm_${size}" \
                 "${args[@]}"
         else
-            # Encoder and LLM-SOT teacher start from the sop_llm system's sub-stage A.
+            # Encoder and LLM-SOT teacher start from the sop_llm system's sub-stage A;
+            # branch k (k+1 talkers) from B's separator LSTM and its first k+1 stream
+            # projections / CTC heads (ESPnet --init_param key mapping; the heads a
+            # branch lacks are the "mismatch" that --ignore_init_mismatch lets pass).
+            b_sep="exp/asr_sop_llm_${size}/b_sep/valid.loss.ave.pth"
+            init="exp/asr_sop_llm_${size}/a_sot/valid.acc.ave.pth::"
+            for k in 0 1 2; do
+                init+=" ${b_sep}:separator:separator_branches.${k}"
+                init+=" ${b_sep}:serialized_ctc:ctc_branches.${k}"
+            done
             ./mtasr.sh "${llm_common[@]}" \
-                --asr_config conf/train_encoder_only.yaml \
-                --pretrained_model "exp/asr_sop_llm_${size}/a_sot/valid.acc.ave.pth" \
+                --asr_config conf/train_encoder_only_from_sep.yaml \
+                --pretrained_model "${init}" \
+                --asr_args "${llm_args} --ignore_init_mismatch true" \
                 --inference_config conf/decode_encoder_only.yaml \
                 --inference_asr_model valid.loss_ctc.ave.pth \
                 --asr_tag "encoder_only_${size}" \
