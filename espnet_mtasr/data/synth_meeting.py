@@ -12,8 +12,10 @@ of those as English-spelled pinyin with the tone digit ("他们" -> "ta one men 
 while its ``yue`` dictionary reads every one of them as a Chinese syllable. The
 transcripts are the same characters either way; ``cmn`` is for an espeak-ng built with
 the full Mandarin dictionary (``--with-extdict-cmn``). :func:`check_voice_covers` stops
-before synthesis when the voice would read a character through another language. The result is written as an
-AliMeeting far-field tree, so the real corpus' prep code reads it::
+before synthesis when the voice would read a character through another language.
+
+The result is written as an AliMeeting far-field tree, so the real corpus' prep code
+reads it::
 
     <root>/Train_Ali_far/audio_dir/R0001_M0001_MS001.wav      8 channels, 16 kHz
     <root>/Train_Ali_far/textgrid_dir/R0001_M0001.TextGrid    one tier per speaker
