@@ -67,6 +67,10 @@ def test_mini_alimeeting_every_stage_tiny(tmp_path):
     exp = dst / "exp" / "asr_sa_llm_tiny"
     config = yaml.safe_load((exp / "config.yaml").read_text())
     assert config["init_param"] == ["exp/asr_sot_conformer_tiny/valid.acc.ave.pth:encoder:encoder"]
+    # the size's --asr_args reach both systems (large gives the SOT-AED its own epochs)
+    sot_exp = dst / "exp" / "asr_sot_conformer_tiny"
+    sot_config = yaml.safe_load((sot_exp / "config.yaml").read_text())
+    assert config["max_epoch"] == sot_config["max_epoch"] == 1
     train_log = (exp / "train.log").read_text()
     assert "loss_spk=" in train_log and "masked=" in train_log
     tokens = (dst / "exp" / "llm" / "tokens.txt").read_text().split()
