@@ -17,7 +17,7 @@ setup(
     long_description=(Path(__file__).parent / "README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
     license="Apache-2.0",
-    python_requires=">=3.11",
+    python_requires=">=3.11,<3.14",
     packages=find_packages(include=["espnet_mtasr", "espnet_mtasr.*"]),
     package_data={"espnet_mtasr": ["data/resources/*.txt"]},
     # torch, torchaudio and espnet are installed by `make install` in separate steps
@@ -25,7 +25,13 @@ setup(
     # they are listed here so that `pip check` and users with their own CUDA torch
     # see the real dependency. A loose `torch` pin never pulls a new build where torch
     # is already installed.
-    install_requires=["torch>=2.1", "torchaudio>=2.1", "espnet==202511"]
+    # The two tested ESPnet lines, by Python version (README, "Tested versions").
+    install_requires=[
+        "torch>=2.1",
+        "torchaudio>=2.1",
+        "espnet==202511; python_version < '3.12'",
+        "espnet==202611; python_version >= '3.12'",
+    ]
     + _requirements("base.txt"),
     extras_require={"test": _requirements("test.txt")},
     entry_points={
@@ -42,6 +48,8 @@ setup(
     },
     classifiers=[
         "Programming Language :: Python :: 3.11",
+        "Programming Language :: Python :: 3.12",
+        "Programming Language :: Python :: 3.13",
         "Topic :: Multimedia :: Sound/Audio :: Speech",
         "Topic :: Scientific/Engineering :: Artificial Intelligence",
     ],

@@ -37,9 +37,10 @@ def main() -> int:
             print(r.stderr, file=sys.stderr)
             return 1
         _disable_torchaudio_extension()
+    # espnet_mtasr first: it keeps ESPnet's import-time notices off stdout
     r = _try(
-        "import torch, torchaudio, espnet2, espnet2.tasks.asr, lhotse, meeteval, peft, "
-        "transformers, sentencepiece, kaldiio, soundfile, espnet_mtasr;"
+        "import espnet_mtasr, torch, torchaudio, espnet2, espnet2.tasks.asr, lhotse, meeteval, "
+        "peft, transformers, sentencepiece, kaldiio, soundfile;"
         "print('torch', torch.__version__, '| torchaudio', torchaudio.__version__,"
         " '| espnet', espnet2.__version__ if hasattr(espnet2, '__version__') else '?')"
     )

@@ -76,7 +76,8 @@ def _decode_options(path: str) -> Dict[str, Any]:
 
 def _batches(audio: List[Any], batch_size: int):
     import torch
-    from espnet.nets.pytorch_backend.nets_utils import pad_list
+
+    from espnet_mtasr.utils.espnet_compat import pad_list
 
     for i in range(0, len(audio), batch_size):
         chunk = [torch.as_tensor(a) for a in audio[i : i + batch_size]]

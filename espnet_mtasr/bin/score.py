@@ -4,29 +4,35 @@ Example (word mode, LibriMix)::
 
     python -m espnet_mtasr.bin.score --ref data/test/text --hyp exp/asr/decode/test/text \\
         --utt2num_spk data/test/utt2num_spk --out_dir exp/asr/decode/test/score_wer \\
-        --results_md RESULTS.md --tag asr_llm_sot --config conf/tuning/train_llm_sot.yaml
+        --config conf/tuning/train_llm_sot.yaml
 
 Mandarin cpCER: ``--mode char``. Speaker-tagged transcripts: ``--text_format spk_tag``.
-Writes ``result.txt``, ``result.json``, ``utt_errors.txt``, ``ref.seglst.json`` and
-``hyp.seglst.json`` into ``--out_dir`` and prints the table.
+Writes ``result.txt``, ``result.json``, ``talkers.png``, ``utt_errors.txt``,
+``ref.seglst.json`` and ``hyp.seglst.json`` into ``--out_dir`` and prints the table. Nothing
+is written outside ``--out_dir``: a recipe's ``RESULTS.md`` is generated from the
+``result.json`` files afterwards (``utils/show_asr_result.sh exp > RESULTS.md``, see
+:mod:`espnet_mtasr.metrics.results_md`).
+
+``result.json`` holds the scores (rates as fractions) and what the RESULTS.md section
+shows: ``config``, ``inference_config``, ``command`` (``--cmd``, default: this command),
+``date``, ``environment`` (python, torch, espnet, espnet_mtasr versions) and ``label``
+(``--label``, e.g. ``SOP draft``: what was scored, if not the decoder's output).
 
 Decoding real-time factor: ``--rtf exp/asr/decode/test/rtf`` (the per-utterance timings
 of ``mtasr_inference``, all jobs concatenated) adds ``rtf``, ``rtf_audio_seconds``,
-``rtf_decode_seconds``, ``rtf_utts`` (and ``rtf_note``) to ``result.json``, a line to
-``result.txt`` and a ``### Decoding RTF`` table to the ``--results_md`` section; say how
-it was decoded with ``--rtf_note "CPU, 2 jobs x 1 thread, beam 5"``. ``--config`` and
-``--inference_config`` are kept in ``result.json`` too, so that
-``espnet_mtasr.bin.update_results`` writes the same section elsewhere.
+``rtf_decode_seconds``, ``rtf_utts`` (and ``rtf_note``) to ``result.json`` and a line to
+``result.txt``; say how it was decoded with ``--rtf_note "CPU, 2 jobs x 1 thread, beam 5"``.
 
 Stream-ordered error rates: ``--per_stream`` also scores hypothesis stream ``s`` against
 reference talker ``s`` (start-time order, no permutation search) — for outputs whose
 stream order means something, like the serialized-CTC draft of ``sop_llm``
-(``sop_text``). They go to ``result.json`` (``per_stream``) and a table in RESULTS.md.
+(``sop_text``). They go to ``result.json`` (``per_stream``).
 
 Talker-count confusion matrix (rows: reference count, columns: predicted) in
-``result.json`` (``count_confusion``) and RESULTS.md: the prediction is the talker-count
-head's with ``--hyp_count exp/.../1best_recog/talker_count`` (``encoder_only``), else the
-number of non-empty hypothesis streams.
+``result.json`` (``count_confusion``) and ``talkers.png`` (with the cp error rate per
+talker count): the prediction is the talker-count head's with ``--hyp_count
+exp/.../1best_recog/talker_count`` (``encoder_only``), else the number of non-empty
+hypothesis streams.
 """
 
 from __future__ import annotations
@@ -38,7 +44,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from espnet_mtasr.metrics.results_md import ResultsEntry, update_results_md
+from espnet_mtasr.metrics.percent import format_percent
+from espnet_mtasr.metrics.plot import plot_talkers
+from espnet_mtasr.metrics.results_md import ScoredSet, environment, now_string
 from espnet_mtasr.metrics.rtf import describe_rtf, read_rtf
 from espnet_mtasr.metrics.scoring_io import (
     format_result_table,
@@ -78,11 +86,13 @@ def get_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--set", dest="set_name", default=None, help="set name; default: --ref's directory"
     )
-    parser.add_argument("--results_md", default=None, help="ESPnet-style RESULTS.md to update")
-    parser.add_argument("--tag", default=None, help="section of --results_md (required with it)")
     parser.add_argument(
-        "--config", default=None, help="(training) config name shown; default: --tag"
+        "--label",
+        default="",
+        help="what was scored, if not the decoder's output (e.g. 'SOP draft'); shown "
+        "after the set name in RESULTS.md",
     )
+    parser.add_argument("--config", default=None, help="(training) config name kept")
     parser.add_argument(
         "--inference_config", default=None, help="decoding config name shown next to --config"
     )
@@ -98,7 +108,7 @@ def get_parser() -> argparse.ArgumentParser:
         help="how it was decoded, shown with the RTF (e.g. 'CPU, 2 jobs x 1 thread, beam 5')",
     )
     parser.add_argument(
-        "--cmd", default=None, help="command shown in --results_md; default: this command"
+        "--cmd", default=None, help="command kept in result.json; default: this command"
     )
     parser.add_argument(
         "--hyp_count",
@@ -120,11 +130,19 @@ def main(cmd: list[str] | None = None) -> None:
     parser = get_parser()
     argv = sys.argv[1:] if cmd is None else list(cmd)
     args = parser.parse_args(argv)
-    if args.results_md is not None and not args.tag:
-        parser.error("--results_md needs --tag")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
     set_name = args.set_name or Path(args.ref).resolve().parent.name
-    extra: dict[str, Any] = {"config": args.config, "inference_config": args.inference_config}
+    command = args.cmd
+    if command is None:
+        command = shlex.join(["python", "-m", "espnet_mtasr.bin.score", *argv])
+    extra: dict[str, Any] = {
+        "config": args.config,
+        "inference_config": args.inference_config,
+        "label": " ".join(args.label.split()),
+        "command": command,
+        "date": now_string(),
+        "environment": environment(),
+    }
     notes = []
     inp = load_scoring_input(args.ref, args.hyp, args.utt2num_spk, args.text_format)
     if args.rtf is not None:  # checked before anything is written
@@ -162,7 +180,7 @@ def main(cmd: list[str] | None = None) -> None:
         notes.append(
             f"stream-ordered {er} (stream s vs talker s): "
             + ", ".join(
-                f"stream {s + 1} {100 * c.rate:.1f}% of {c.length}"
+                f"stream {s + 1} {format_percent(c.rate)}% of {c.length}"
                 if c.rate is not None
                 else f"stream {s + 1} - ({c.errors} insertions)"
                 for s, c in enumerate(per_stream)
@@ -183,18 +201,9 @@ def main(cmd: list[str] | None = None) -> None:
     print(format_result_table(score, f"{set_name} ({args.mode})"), end="")
     for note in notes:
         print(note)
-    if args.results_md is not None:
-        command = args.cmd
-        if command is None:
-            command = shlex.join(["python", "-m", "espnet_mtasr.bin.score", *argv])
-        entry = ResultsEntry.from_summary(
-            set_name,
-            {**score.to_dict(), **extra},
-            command=command,
-            config=args.config or args.tag,
-        )
-        update_results_md(args.results_md, args.tag, entry)
-        logging.info("updated section %r of %s", args.tag, args.results_md)
+    scored = ScoredSet.from_result_json({"set": set_name, **score.to_dict(), **extra}, "")
+    plot = plot_talkers(scored, Path(args.out_dir) / "talkers.png")
+    logging.info("wrote %s and %s", Path(args.out_dir) / "result.json", plot)
 
 
 if __name__ == "__main__":

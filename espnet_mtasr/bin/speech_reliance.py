@@ -43,9 +43,9 @@ def teacher_forced_accuracy(
     """``{"speech": {...}, "silence": {...}}`` with ``accuracy``, ``correct``, ``tokens``."""
     import soundfile
     import torch
-    from espnet.nets.pytorch_backend.nets_utils import pad_list
 
     from espnet_mtasr.bin.mtasr_inference import MTSpeech2Text
+    from espnet_mtasr.utils.espnet_compat import pad_list
 
     s2t = MTSpeech2Text(Path(exp) / "config.yaml", Path(exp) / model, beam_size=1)
     if s2t.llm_options is None:

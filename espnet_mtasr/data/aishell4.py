@@ -1,6 +1,6 @@
 """AISHELL-4 (OpenSLR 111) -> multi-talker Kaldi data dirs, through lhotse.
 
-Layout (CORPORA.md)::
+Layout (as distributed on OpenSLR)::
 
     <root>/{train_L,train_M,train_S,test}/wav/<session>.flac        (8 channels, 16 kHz)
     <root>/{train_L,train_M,train_S,test}/TextGrid/<session>.TextGrid (+ <session>.rttm)

@@ -1,6 +1,6 @@
 """AliMeeting (OpenSLR 119) -> multi-talker Kaldi data dirs, through lhotse.
 
-Layout (both accepted; CORPORA.md)::
+Layout (as distributed on OpenSLR; both accepted)::
 
     <root>/Train_Ali_far/{audio_dir,textgrid_dir}/
     <root>/Eval_Ali/Eval_Ali_far/...     or flat   <root>/Eval_Ali_far/...

@@ -4,8 +4,8 @@ Reads the metadata CSVs written by LibriMix's ``create_librimix_from_metadata.py
 
     <librimix_root>/Libri{n}Mix/wav{sr}/{mode}/metadata/mixture_<subset>_<type>.csv
 
-(columns ``mixture_ID,mixture_path,source_1_path,..[,noise_path],length``; see
-``../shared/docs/CORPORA.md``) and the LibriSpeech transcripts of the source utterances
+(columns ``mixture_ID,mixture_path,source_1_path,..[,noise_path],length``, as the
+LibriMix scripts write them) and the LibriSpeech transcripts of the source utterances
 (the ids in ``mixture_ID``, joined by ``_`` in source order).
 
 Talker start times come from offset columns when present: an ESPnet ``sot_asr1``-style

@@ -3,10 +3,20 @@
 - :mod:`~espnet_mtasr.metrics.tokens`: word / character scoring units.
 - :mod:`~espnet_mtasr.metrics.wer`: per-utterance scores and their pooling.
 - :mod:`~espnet_mtasr.metrics.scoring_io`: Kaldi inputs, tables, SegLST for meeteval.
-- :mod:`~espnet_mtasr.metrics.results_md`: the ESPnet-style ``RESULTS.md``.
+- :mod:`~espnet_mtasr.metrics.percent`: the one formatter of rates as percentages.
+- :mod:`~espnet_mtasr.metrics.results_md`: ``RESULTS.md`` generated from ``result.json``.
+- :mod:`~espnet_mtasr.metrics.plot`: ``talkers.png`` (cp error rate per talker count,
+  talker-count confusion).
 """
 
-from espnet_mtasr.metrics.results_md import ResultsEntry, ResultsRow, update_results_md
+from espnet_mtasr.metrics.percent import format_percent
+from espnet_mtasr.metrics.results_md import (
+    ResultsRow,
+    ScoredSet,
+    find_results,
+    format_summary,
+    render_results_md,
+)
 from espnet_mtasr.metrics.scoring_io import (
     ScoringInput,
     format_result_table,
@@ -37,22 +47,25 @@ __all__ = [
     "CorpusScore",
     "ErrorCounts",
     "GroupScore",
-    "ResultsEntry",
     "ResultsRow",
+    "ScoredSet",
     "ScoringInput",
     "UttScore",
     "aggregate",
     "cp_error_counts",
     "extract_streams",
+    "find_results",
+    "format_percent",
     "format_result_table",
+    "format_summary",
     "load_scoring_input",
     "read_kaldi_lines",
+    "render_results_md",
     "score_corpus",
     "score_utterance",
     "seglst_from_streams",
     "sot_error_counts",
     "tokenize",
-    "update_results_md",
     "write_seglst",
     "write_utt_errors",
 ]

@@ -1,40 +1,24 @@
-"""Keep an ESPnet-style ``RESULTS.md`` up to date with scoring results.
+"""A recipe's ``RESULTS.md`` generated from the ``result.json`` files under ``exp/``.
 
-Each experiment has one section, keyed by its tag::
+Like ESPnet's ``scripts/utils/show_asr_result.sh exp > RESULTS.md``: stage 13
+(``espnet_mtasr.bin.score``) writes one ``result.json`` per decoded set and scoring mode
+under the experiment directory, never into the tracked ``RESULTS.md``::
 
-    ## <tag>
-    <!-- espnet_mtasr-results {...} -->
+    <exp>/<asr_exp>[/<sub-stage>]/decode_<tag>/<set>/score_{wer,cer}[_sop]/result.json
 
-    - date: `2026-05-09 12:00:00 +0000`
-    - config: `conf/tuning/train_llm_sot.yaml`
-    - inference config: `conf/decode_asr.yaml`
-    - environment: python `3.11.7`, torch `2.13.0`, espnet `202511`, espnet_mtasr `0.1.0`
-    - commands:
-      - test (word): `python -m espnet_mtasr.bin.score ...`
+and ``utils/show_asr_result.sh exp > RESULTS.md`` (``python -m
+espnet_mtasr.bin.show_results exp``) turns them into tables:
 
-    ### WER
+- one ``## <exp>/<asr_exp>/decode_<tag>`` section per decode directory, with the date,
+  environment (python, torch, espnet, espnet_mtasr), configs and command of its scoring;
+- per scoring mode a table with a row per (set, talker count) and ``all``: ``#utts``,
+  ``#ref words`` (chars), SOT WER, cpWER, count accuracy (CER / cpCER in ``char`` mode);
+- the talker-count confusion matrix, stream-ordered error rates (``score --per_stream``)
+  and the decoding real-time factor where ``result.json`` has them.
 
-    |set|talkers|#utts|#ref words|SOT WER|cpWER|count acc|
-    |---|---:|---:|---:|---:|---:|---:|
-    |test|1|...|
-    |test|all|...|
-
-    ### Decoding RTF
-
-    RTF = total decoding time / total audio duration, over the utterances of all jobs ...
-
-    |set|RTF|#utts|audio (s)|decoding (s)|setup|
-    |---|---:|---:|---:|---:|---|
-    |test|0.1235|250|1800.2|222.3|CPU, 2 jobs x 1 thread, batch 1|
-
-A section holds one entry per (set, mode) (``mode`` ``char`` gives a ``### CER`` table
-with SOT CER / cpCER); the ``### Decoding RTF`` table has a row per set scored with
-``--rtf`` (see :mod:`espnet_mtasr.metrics.rtf`). Updating an entry re-renders the
-section from the data kept in its hidden ``<!-- espnet_mtasr-results ... -->`` comment:
-the same (set, mode) is replaced, other sets stay, and re-running never duplicates
-anything. A section is the ``## <tag>`` heading up to the next ``#`` or ``##`` heading;
-text hand-written inside it is lost on update, text outside it is kept. Rates are percent
-with one decimal, as in ESPnet. The file is replaced atomically.
+Only JSON is read. The output depends on nothing but those files and the directory names
+given (no clock, no interpreter versions), so regenerating it from the same ``exp/`` gives
+the same file. Percentages come from :func:`~espnet_mtasr.metrics.percent.format_percent`.
 """
 
 from __future__ import annotations
@@ -42,32 +26,43 @@ from __future__ import annotations
 import datetime
 import importlib.metadata
 import json
+import os
 import platform
-import re
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+import shlex
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import espnet_mtasr
-from espnet_mtasr.metrics.rtf import RTFSummary, format_rtf
+from espnet_mtasr.metrics.percent import format_percent
+from espnet_mtasr.metrics.rtf import RTFSummary, describe_rtf, format_rtf
 from espnet_mtasr.metrics.talker_count import CountConfusion
 from espnet_mtasr.metrics.tokens import check_mode
-from espnet_mtasr.utils.fileio import atomic_write
+from espnet_mtasr.utils.errors import MTASRInputError
 
 __all__ = [
-    "ResultsEntry",
+    "LEGEND",
     "ResultsRow",
+    "ScoredSet",
     "StreamRow",
-    "environment_line",
+    "environment",
+    "find_results",
+    "format_summary",
     "now_string",
-    "render_section",
-    "update_results_md",
+    "render_results_md",
 ]
 
-_MARKER = "<!-- espnet_mtasr-results "
-_MARKER_RE = re.compile(r"^<!-- espnet_mtasr-results (.*) -->\s*$")
-_FILE_HEADER = "# RESULTS\n"
+PathLike = str | Path
+
+LEGEND = (
+    "Rates in %. SOT WER: the serialized output (talker streams in start-time order) "
+    "against the serialized reference, as one sequence; cpWER: concatenated "
+    "minimum-permutation WER (meeteval); count acc: utterances whose output has as many "
+    "talker streams as the reference has talkers; CER / cpCER: the same on characters. "
+    "RTF: total decoding time / total audio duration, the time of one decoding stream "
+    "(model loading and audio reading not counted)."
+)
 
 
 @dataclass(frozen=True)
@@ -93,55 +88,57 @@ class StreamRow:
 
 
 @dataclass(frozen=True)
-class ResultsEntry:
-    """The results of one set, scored in one mode, under a tag.
+class ScoredSet:
+    """The content of one ``result.json``: a set scored in one mode.
 
     Args:
+        decode_dir: the decode directory as a heading, e.g.
+            ``exp/asr_sot_conformer_demo/decode_decode_sot_asr_model_valid.acc.ave``.
         set_name: data set name (``test``, ``dev``, ...).
         mode: ``"word"`` or ``"char"``.
         rows: per talker count, then ``all``.
+        label: what was scored, if not the decoder's output (e.g. ``SOP draft``).
+        config: training config.
+        inference_config: decoding config.
         command: the command that produced the numbers.
-        config: config name (e.g. the training YAML).
-        inference_config: decoding config name (e.g. the inference YAML).
+        date: when it was scored (:func:`now_string`).
+        environment: ``(name, version)`` pairs (:func:`environment`).
         rtf: decoding real-time factor of the set, if timed.
-        rtf_note: how it was decoded (hardware, jobs, threads, beam), shown with ``rtf``.
+        rtf_note: how it was decoded (hardware, jobs, threads, batch).
         streams: stream-ordered error rates (stream s vs talker s), if scored.
         confusion: the talker-count confusion matrix, if scored.
-        date: when it was scored (see :func:`now_string`).
-        environment: version line (see :func:`environment_line`).
+        path: the ``result.json`` it was read from.
     """
 
+    decode_dir: str
     set_name: str
     mode: str
     rows: tuple[ResultsRow, ...]
-    command: str = ""
+    label: str = ""
     config: str = ""
-    date: str = ""
-    environment: str = ""
     inference_config: str = ""
+    command: str = ""
+    date: str = ""
+    environment: tuple[tuple[str, str], ...] = ()
     rtf: RTFSummary | None = None
     rtf_note: str = ""
     streams: tuple[StreamRow, ...] = ()
     confusion: CountConfusion | None = None
+    path: str = ""
+
+    @property
+    def name(self) -> str:
+        """The set name with its label: ``test`` or ``test (SOP draft)``."""
+        return f"{self.set_name} ({self.label})" if self.label else self.set_name
 
     @classmethod
-    def from_summary(
-        cls,
-        set_name: str,
-        summary: Mapping[str, Any],
-        command: str = "",
-        config: str = "",
-        date: str | None = None,
-        environment: str | None = None,
-        inference_config: str | None = None,
-        rtf_note: str | None = None,
-    ) -> ResultsEntry:
-        """Build an entry from ``CorpusScore.to_dict()`` (the body of ``result.json``).
+    def from_result_json(
+        cls, summary: Mapping[str, Any], decode_dir: str, path: str = ""
+    ) -> ScoredSet:
+        """Read the body of a ``result.json`` written by ``espnet_mtasr.bin.score``.
 
-        ``date`` and ``environment`` default to now and this interpreter's versions;
-        ``inference_config`` and ``rtf_note`` to the summary's keys of those names. The
-        real-time factor comes from the summary's ``rtf_*`` keys
-        (:meth:`~espnet_mtasr.metrics.rtf.RTFSummary.from_dict`), if any.
+        Raises:
+            KeyError, TypeError, ValueError: not such a ``result.json``.
         """
         mode = check_mode(summary["mode"])
 
@@ -157,49 +154,29 @@ class ResultsEntry:
 
         rows = [row(str(g["talkers"]), g) for g in summary["by_talkers"]]
         rows.append(row("all", summary["overall"]))
+        env = summary.get("environment") or {}
+        if not isinstance(env, Mapping):
+            raise TypeError(f"environment is a {type(env).__name__}, not an object")
+        confusion = summary.get("count_confusion")
         return cls(
-            set_name=set_name,
+            decode_dir=decode_dir,
+            set_name=str(summary.get("set") or Path(path).parent.parent.name),
             mode=mode,
             rows=tuple(rows),
-            command=command,
-            config=config,
-            date=now_string() if date is None else date,
-            environment=environment_line() if environment is None else environment,
-            inference_config=(
-                (summary.get("inference_config") or "")
-                if inference_config is None
-                else inference_config
-            ),
+            label=" ".join((summary.get("label") or "").split()),
+            config=summary.get("config") or "",
+            inference_config=summary.get("inference_config") or "",
+            command=summary.get("command") or "",
+            date=summary.get("date") or "",
+            environment=tuple((str(k), str(v)) for k, v in env.items()),
             rtf=RTFSummary.from_dict(summary),
-            rtf_note=(summary.get("rtf_note") or "") if rtf_note is None else rtf_note,
+            rtf_note=summary.get("rtf_note") or "",
             streams=tuple(
                 StreamRow(int(r["stream"]), int(r["length"]), int(r["errors"]), r["rate"])
                 for r in summary.get("per_stream") or ()
             ),
-            confusion=(
-                CountConfusion.from_dict(summary["count_confusion"])
-                if summary.get("count_confusion")
-                else None
-            ),
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict (inverse of :meth:`from_dict`)."""
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> ResultsEntry:
-        """Inverse of :meth:`to_dict`."""
-        rtf = d.get("rtf")
-        confusion = d.get("confusion")
-        return cls(
-            **{
-                **d,
-                "rows": tuple(ResultsRow(**r) for r in d["rows"]),
-                "streams": tuple(StreamRow(**r) for r in d.get("streams") or ()),
-                "rtf": None if rtf is None else RTFSummary(**rtf),
-                "confusion": None if confusion is None else CountConfusion.from_dict(confusion),
-            }
+            confusion=CountConfusion.from_dict(confusion) if confusion else None,
+            path=path,
         )
 
 
@@ -215,24 +192,57 @@ def _version(dist: str) -> str:
         return "n/a"
 
 
-def environment_line() -> str:
+def environment() -> dict[str, str]:
     """Versions of python, torch, espnet and espnet_mtasr (read without importing them)."""
-    versions = [
-        ("python", platform.python_version()),
-        ("torch", _version("torch")),
-        ("espnet", _version("espnet")),
-        ("espnet_mtasr", espnet_mtasr.__version__),
-    ]
-    return ", ".join(f"{name} `{v}`" for name, v in versions)
+    return {
+        "python": platform.python_version(),
+        "torch": _version("torch"),
+        "espnet": _version("espnet"),
+        "espnet_mtasr": espnet_mtasr.__version__,
+    }
+
+
+def find_results(exp_dirs: Sequence[PathLike]) -> list[ScoredSet]:
+    """Every ``<decode dir>/<set>/score_*/result.json`` under ``exp_dirs``, sorted by
+    decode dir, set, label and mode.
+
+    The decode dir's heading is its path below the given directory, prefixed by that
+    directory as given (``exp`` -> ``exp/asr_x/decode_y``).
+
+    Raises:
+        MTASRInputError: a directory that does not exist, or a ``result.json`` that
+            cannot be read (names the file).
+    """
+    found = []
+    for exp_dir in exp_dirs:
+        root = Path(exp_dir)
+        if not root.is_dir():
+            raise MTASRInputError(
+                "not a directory", path=root, fix="give the recipe's experiment dir, e.g. exp"
+            )
+        prefix = Path(os.path.normpath(exp_dir))
+        for path in sorted(root.rglob("result.json")):
+            if not path.parent.name.startswith("score_") or len(path.relative_to(root).parts) < 3:
+                continue  # not <decode dir>/<set>/score_*/result.json
+            decode = path.parent.parent.parent.relative_to(root)
+            heading = (prefix / decode).as_posix()
+            try:
+                summary = json.loads(path.read_text(encoding="utf-8"))
+                if not isinstance(summary, dict):
+                    raise TypeError(f"a JSON {type(summary).__name__}, not an object")
+                found.append(ScoredSet.from_result_json(summary, heading, str(path)))
+            except (ValueError, KeyError, TypeError) as e:
+                raise MTASRInputError(
+                    f"not a result.json of espnet_mtasr.bin.score ({type(e).__name__}: {e})",
+                    path=path,
+                    fix="re-run stage 13 (scoring) for this decode dir, or remove the file",
+                ) from None
+    return sorted(found, key=lambda s: (s.decode_dir, s.set_name, s.label, s.mode, s.path))
 
 
 def _code(s: str) -> str:
     """Markdown inline code that survives backticks in ``s``."""
     return f"`` {s} ``" if "`" in s else f"`{s}`"
-
-
-def _pct(x: float | None) -> str:
-    return "-" if x is None else f"{100 * x:.1f}"
 
 
 def _cell(s: str) -> str:
@@ -244,180 +254,157 @@ def _seconds(x: float | None) -> str:
     return "-" if x is None else f"{x:.1f}"
 
 
-def _unique(values: Sequence[str]) -> list[str]:
+def _unique(values: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(v for v in values if v))
 
 
-def _confusion_lines(e: ResultsEntry) -> list[str]:
-    c = e.confusion
-    assert c is not None
-    by = "the talker-count head" if c.source == "head" else "the hypothesis stream count"
-    return [
-        f"### Talker-count confusion ({_cell(e.set_name)}, {e.mode})",
-        "",
-        f"Rows: reference talkers; columns: predicted by {by}. "
-        f"Accuracy {_pct(c.accuracy)} % of {c.total}.",
-        "",
-        "|ref \\ predicted|" + "|".join(str(k) for k in c.labels) + "|",
-        "|---|" + "---:|" * len(c.labels),
-        *(f"|{k}|" + "|".join(str(n) for n in row) + "|" for k, row in zip(c.labels, c.matrix)),
-    ]
+def _environment_text(env: tuple[tuple[str, str], ...]) -> str:
+    return ", ".join(f"{name} {_code(version)}" for name, version in env)
 
 
-def render_section(tag: str, entries: Sequence[ResultsEntry]) -> str:
-    """The Markdown of one tag's section (ends with a newline)."""
-    data = json.dumps(
-        {"tag": tag, "entries": [e.to_dict() for e in entries]}, ensure_ascii=False
-    ).replace(">", "\\u003e")  # never "-->" inside the comment; still valid JSON
-    lines = [f"## {tag}", f"{_MARKER}{data} -->", ""]
-    dates = sorted(_unique([e.date for e in entries]))
+def _error_names(mode: str) -> tuple[str, str]:
+    return ("CER", "chars") if mode == "char" else ("WER", "words")
+
+
+def _section(decode_dir: str, sets: Sequence[ScoredSet]) -> list[str]:
+    lines = [f"## {decode_dir}", ""]
+    dates = sorted(_unique(s.date for s in sets))
     if dates:
-        lines.append(f"- date: {_code(dates[-1])}")
-    configs = _unique([e.config for e in entries])
-    if configs:
-        lines.append("- config: " + "; ".join(_code(c) for c in configs))
-    inference_configs = _unique([e.inference_config for e in entries])
-    if inference_configs:
-        lines.append("- inference config: " + "; ".join(_code(c) for c in inference_configs))
-    environments = _unique([e.environment for e in entries])
-    if environments:
-        lines.append("- environment: " + "; ".join(environments))
-    commands = [e for e in entries if e.command]
-    if commands:
-        lines.append("- commands:")
-        lines += [f"  - {e.set_name} ({e.mode}): {_code(e.command)}" for e in commands]
+        lines.append(f"- date: {_code(dates[-1])}")  # of the last set scored
+    envs = _unique(_environment_text(s.environment) for s in sets)
+    if envs:
+        lines.append("- environment: " + "; ".join(envs))
+    for key, what in (("config", "config"), ("inference_config", "inference config")):
+        values = _unique(getattr(s, key) for s in sets)
+        if values:
+            lines.append(f"- {what}: " + "; ".join(_code(v) for v in values))
+    commands = _unique(s.command for s in sets)
+    if len(commands) == 1:
+        lines.append(f"- command: {_code(commands[0])}")
+    else:
+        lines += [f"- command ({s.name}, {s.mode}): {_code(s.command)}" for s in sets if s.command]
+    for s in sets:
+        if s.streams:
+            er, _ = _error_names(s.mode)
+            rates = ", ".join(
+                f"stream {r.stream} {format_percent(r.rate)} of {r.length}" for r in s.streams
+            )
+            lines.append(f"- stream-ordered {er}, {s.name}, stream s vs talker s: {rates}")
     for mode in ("word", "char"):
-        mode_entries = [e for e in entries if e.mode == mode]
-        if not mode_entries:
+        mode_sets = [s for s in sets if s.mode == mode]
+        if not mode_sets:
             continue
-        er, unit = ("CER", "chars") if mode == "char" else ("WER", "words")
+        er, unit = _error_names(mode)
         lines += [
-            "",
-            f"### {er}",
             "",
             f"|set|talkers|#utts|#ref {unit}|SOT {er}|cp{er}|count acc|",
             "|---|---:|---:|---:|---:|---:|---:|",
         ]
-        for e in mode_entries:
-            for r in e.rows:
+        for s in mode_sets:
+            for r in s.rows:
                 cells = [
-                    e.set_name.replace("|", "\\|"),
+                    _cell(s.name),
                     r.talkers,
                     str(r.num_utts),
                     str(r.ref_len),
-                    _pct(r.sot_rate),
-                    _pct(r.cp_rate),
-                    _pct(r.count_accuracy),
+                    format_percent(r.sot_rate),
+                    format_percent(r.cp_rate),
+                    format_percent(r.count_accuracy),
                 ]
                 lines.append("|" + "|".join(cells) + "|")
-    stream_rows = [
-        f"|{_cell(e.set_name)}|{e.mode}|{r.stream}|{r.length}|{r.errors}|{_pct(r.rate)}|"
-        for e in entries
-        for r in e.streams
-    ]
-    if stream_rows:
+    shown = set()  # a set scored in word and char mode has one talker count confusion
+    for s in sets:
+        c = s.confusion
+        if c is None or not c.labels or s.name in shown:
+            continue
+        shown.add(s.name)
+        by = "the talker-count head" if c.source == "head" else "the output's stream count"
         lines += [
             "",
-            "### Stream-ordered error rate",
+            f"Talker-count confusion, {s.name}: rows reference, columns "
+            f"predicted by {by}; accuracy {format_percent(c.accuracy)} % of {c.total}.",
             "",
-            "Output stream s against reference talker s (start-time order), no permutation.",
-            "",
-            "|set|mode|stream|#ref tokens|#errors|error rate|",
-            "|---|---|---:|---:|---:|---:|",
-            *stream_rows,
+            "|ref \\ predicted|" + "|".join(str(k) for k in c.labels) + "|",
+            "|---|" + "---:|" * len(c.labels),
         ]
-    for e in entries:
-        if e.confusion is not None and e.confusion.labels:
-            lines += ["", *_confusion_lines(e)]
-    rtf_rows = []
-    for e in entries:
-        if e.rtf is not None:
-            cells = [
-                _cell(e.set_name),
-                format_rtf(e.rtf),
-                str(e.rtf.num_utts),
-                _seconds(e.rtf.audio_seconds),
-                _seconds(e.rtf.decode_seconds),
-                _cell(e.rtf_note),
+        lines += [  # reference counts without utterances (predicted only) are all zeros
+            f"|{k}|" + "|".join(str(n) for n in row) + "|"
+            for k, row in zip(c.labels, c.matrix)
+            if sum(row)
+        ]
+    rtf_rows = _unique(
+        "|"
+        + "|".join(
+            [
+                _cell(s.set_name),
+                format_rtf(s.rtf),
+                str(s.rtf.num_utts),
+                _seconds(s.rtf.audio_seconds),
+                _seconds(s.rtf.decode_seconds),
+                _cell(s.rtf_note),
             ]
-            rtf_rows.append("|" + "|".join(cells) + "|")
+        )
+        + "|"
+        for s in sets
+        if s.rtf is not None
+    )  # a set scored in word and char mode was decoded once: one row
     if rtf_rows:
         lines += [
             "",
-            "### Decoding RTF",
-            "",
-            "RTF = total decoding time / total audio duration, over the utterances of all"
-            " jobs. Decoding time: wall clock of decoding each utterance (in a batch: its"
-            " share of the batch's time, by duration; model loading and audio reading not"
-            " counted), so this is the RTF of one decoding stream; running jobs in"
-            " parallel does not lower it.",
-            "",
             "|set|RTF|#utts|audio (s)|decoding (s)|setup|",
             "|---|---:|---:|---:|---:|---|",
-            *_unique(rtf_rows),  # a set scored in word and char mode: one row
+            *rtf_rows,
         ]
+    return lines
+
+
+def render_results_md(sets: Sequence[ScoredSet], exp_dirs: Sequence[PathLike]) -> str:
+    """The Markdown of ``RESULTS.md`` (ends with a newline); ``exp_dirs`` are named in
+    its header as the arguments that regenerate it."""
+    args = " ".join(shlex.quote(str(d)) for d in exp_dirs)
+    lines = [
+        "# RESULTS",
+        "",
+        f"Generated by `utils/show_asr_result.sh {args} > RESULTS.md` (= `python -m "
+        f"espnet_mtasr.bin.show_results {args}`) from the `result.json` files of stage 13; "
+        "do not edit by hand. Findings and discussion: README.md.",
+        "",
+        LEGEND,
+    ]
+    by_dir: dict[str, list[ScoredSet]] = {}
+    for s in sets:
+        by_dir.setdefault(s.decode_dir, []).append(s)
+    if not by_dir:
+        lines += ["", f"No scored sets under {args} (stage 13 writes them)."]
+    for decode_dir, dir_sets in by_dir.items():
+        lines += ["", *_section(decode_dir, dir_sets)]
     return "\n".join(lines) + "\n"
 
 
-def _is_section_end(line: str) -> bool:
-    return line.startswith("# ") or line.startswith("## ") or line.rstrip("\n") in ("#", "##")
-
-
-def _find_section(lines: list[str], tag: str) -> tuple[int, int] | None:
-    heading = f"## {tag}"
-    for i, line in enumerate(lines):
-        if line.rstrip() == heading:
-            j = i + 1
-            while j < len(lines) and not _is_section_end(lines[j]):
-                j += 1
-            return i, j
-    return None
-
-
-def _load_entries(section: Sequence[str]) -> list[ResultsEntry]:
-    for line in section:
-        m = _MARKER_RE.match(line)
-        if m:
-            try:
-                data = json.loads(m.group(1))
-                return [ResultsEntry.from_dict(d) for d in data["entries"]]
-            except (ValueError, KeyError, TypeError):
-                return []  # a hand-edited, broken comment: start the section afresh
-    return []
-
-
-def update_results_md(path: str | Path, tag: str, entry: ResultsEntry) -> None:
-    """Add ``entry`` to the ``## <tag>`` section of ``path`` (created if missing).
-
-    An entry with the same set and mode is replaced in place; a new one is appended.
-    Re-running with the same entry leaves the file unchanged.
-
-    Raises:
-        ValueError: an empty tag, or one with a line break.
-    """
-    tag = tag.strip()
-    if not tag or "\n" in tag or "\r" in tag:
-        raise ValueError(f"invalid RESULTS.md tag {tag!r}: give a one-line, non-empty --tag")
-    path = Path(path)
-    text = path.read_text(encoding="utf-8") if path.exists() else _FILE_HEADER
-    lines = text.splitlines(keepends=True)
-    found = _find_section(lines, tag)
-    if found is None:
-        before, entries, after = lines, [], []
-    else:
-        i, j = found
-        before, entries, after = lines[:i], _load_entries(lines[i:j]), lines[j:]
-    key = (entry.set_name, entry.mode)
-    keys = [(e.set_name, e.mode) for e in entries]
-    if key in keys:
-        entries[keys.index(key)] = entry
-    else:
-        entries.append(entry)
-
-    head = "".join(before).rstrip("\n")
-    parts = [head + "\n\n" if head else "", render_section(tag, entries)]
-    tail = "".join(after).lstrip("\n")
-    if tail:
-        parts.append("\n" + tail)
-    with atomic_write(path) as f:
-        f.write("".join(parts))
+def format_summary(sets: Sequence[ScoredSet]) -> str:
+    """A short plain-text table per set for the end of a recipe run's log: talker count
+    x SOT WER / cpWER / count accuracy, the RTF, and the plot next to each result.json."""
+    out = []
+    for s in sets:
+        er, _ = _error_names(s.mode)
+        header = ["talkers", "#utts", f"SOT {er}", f"cp{er}", "count acc"]
+        table = [header] + [
+            [
+                r.talkers,
+                str(r.num_utts),
+                format_percent(r.sot_rate),
+                format_percent(r.cp_rate),
+                format_percent(r.count_accuracy),
+            ]
+            for r in s.rows
+        ]
+        widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+        out.append(f"{s.decode_dir}: {s.name} ({er} in %)")
+        out += ["  " + "  ".join(c.rjust(w) for c, w in zip(row, widths)) for row in table]
+        if s.rtf is not None:
+            out.append("  " + describe_rtf(s.rtf, s.rtf_note))
+        if s.path:
+            plot = Path(s.path).with_name("talkers.png")
+            if plot.is_file():
+                out.append(f"  plot: {plot}")
+    return "\n".join(out) + "\n" if out else ""

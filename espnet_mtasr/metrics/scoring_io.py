@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from espnet_mtasr.metrics.percent import format_percent
 from espnet_mtasr.metrics.tokens import tokenize, tokens_to_words
 from espnet_mtasr.metrics.wer import CorpusScore, GroupScore, check_text_format, extract_streams
 from espnet_mtasr.utils import kaldi_io
@@ -238,28 +239,25 @@ def write_utt_errors(path: PathLike, score: CorpusScore) -> None:
             )
 
 
-def _pct(x: float | None) -> str:
-    return "-" if x is None else f"{100 * x:.2f}"
-
-
 def _row(label: str, g: GroupScore) -> str:
     cp, sot = g.cp, g.sot
     cells = [
         label,
         str(g.num_utts),
         str(cp.length),
-        _pct(sot.rate),
+        format_percent(sot.rate),
         f"{sot.substitutions}/{sot.deletions}/{sot.insertions}",
-        _pct(cp.rate),
+        format_percent(cp.rate),
         f"{cp.substitutions}/{cp.deletions}/{cp.insertions}",
-        _pct(g.count_accuracy),
+        format_percent(g.count_accuracy),
         f"{g.count_over}/{g.count_under}",
     ]
     return "|" + "|".join(cells) + "|"
 
 
 def format_result_table(score: CorpusScore, title: str = "") -> str:
-    """Human-readable (Markdown) table of a :class:`CorpusScore`, rates in percent.
+    """Human-readable (Markdown) table of a :class:`CorpusScore`, rates in percent
+    (:func:`~espnet_mtasr.metrics.percent.format_percent`).
 
     One row per talker count and ``all``; ``sub/del/ins`` are counts;
     ``over/under`` count utterances with too many / too few hypothesis streams.

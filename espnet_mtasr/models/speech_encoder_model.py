@@ -14,12 +14,13 @@ from __future__ import annotations
 from typing import Dict, Optional, Tuple
 
 import torch
-from espnet.nets.pytorch_backend.nets_utils import pad_list
 from espnet2.asr.encoder.abs_encoder import AbsEncoder
 from espnet2.asr.frontend.abs_frontend import AbsFrontend
 from espnet2.asr.specaug.abs_specaug import AbsSpecAug
 from espnet2.layers.abs_normalize import AbsNormalize
 from espnet2.train.abs_espnet_model import AbsESPnetModel
+
+from espnet_mtasr.utils.espnet_compat import pad_list
 
 
 def one_at_a_time(fn, speech: torch.Tensor, speech_lengths: torch.Tensor) -> tuple:

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 import soundfile as sf
 import torch
-from espnet.nets.beam_search import Hypothesis
 from task_helpers import TEXTS, save_random_model, tiny_sot_config, write_kaldi_dir, write_yaml
 
 from espnet_mtasr.bin import mtasr_inference
 from espnet_mtasr.bin.mtasr_inference import MTSpeech2Text, inference
 from espnet_mtasr.utils.errors import MTASRInputError
+from espnet_mtasr.utils.espnet_compat import Hypothesis
 
 FAST = dict(beam_size=3, ctc_weight=0.3, maxlenratio=0.5)
 

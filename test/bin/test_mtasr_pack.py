@@ -158,12 +158,37 @@ def test_zip_holds_config_files(packed):
     names = set(zipfile.ZipFile(packed).namelist())
     assert {
         "meta.yaml",
-        "exp/asr/config.yaml",
+        "exp/asr/inference/config.yaml",  # ESPnet's ASRTask config (espnet_asr_config)
         "exp/asr/model.pth",
         STATS,
         f"{BPE_DIR}/bpe.model",
         "exp/asr/RESULTS.md",
     } <= names
+
+
+def test_espnet_asr_config_of_each_family(tmp_path):
+    """The espnet family loses MTASRTask's own (unset) kinds; what ESPnet cannot build
+    is named and the config kept."""
+    from llm_helpers import SOP_PARTS
+
+    sot = tiny_sot_config(tmp_path, separator=None, separator_conf={}, talker_count=None)
+    conf, blockers = mtasr_pack.espnet_asr_config(sot)
+    assert blockers == [] and conf["model"] == "espnet" and conf["encoder"] == "conformer"
+    assert not {"separator", "separator_conf", "talker_count"} & set(conf)
+    wavlm = {**sot, "encoder": "hf_wavlm"}
+    assert mtasr_pack.espnet_asr_config(wavlm) == (
+        wavlm,
+        ["--encoder hf_wavlm is not one of ESPnet's"],
+    )
+    sop = {**sot, **SOP_PARTS, "model": "sop_llm", "decoder": "hf_llm"}
+    conf, blockers = mtasr_pack.espnet_asr_config(sop)
+    assert blockers == [
+        "--model sop_llm is not one of ESPnet's",
+        "--decoder hf_llm is not one of ESPnet's",
+        "--separator lstm is not an ESPnet kind",
+        "--serialized_ctc linear is not an ESPnet kind",
+    ]
+    assert conf["separator"] == "lstm"
 
 
 def test_espnet_pack_is_compatible(tmp_path, monkeypatch, capsys):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -54,6 +56,33 @@ def test_print_config_uses_cmd_not_process_argv(capsys):
     printed = yaml.safe_load(_print_config(capsys, "--encoder", "transformer"))
     assert printed["encoder"] == "transformer"
     assert "output_size" in printed["encoder_conf"]
+
+
+def _print_config_process(cwd: Path, *cmd: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "espnet_mtasr.bin.mtasr_train", "--print_config", *cmd],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_print_config_stdout_is_only_yaml(tmp_path):
+    """The documented ``--print_config > c.yaml`` round trip, as a user runs it: ESPnet's
+    import-time notices (flash_attn, nltk downloads) must stay off stdout."""
+    first = _print_config_process(tmp_path)
+    assert first.returncode == 0, first.stderr
+    config = yaml.safe_load(first.stdout)
+    assert isinstance(config, dict) and config["encoder"] == "rnn", first.stdout[:300]
+    (tmp_path / "c.yaml").write_text(first.stdout, encoding="utf-8")
+
+    second = _print_config_process(tmp_path, "--config", "c.yaml")
+    assert second.returncode == 0, second.stderr
+    assert second.stdout == first.stdout
+    for r in (first, second):
+        assert "Flash Attention" not in r.stdout
+        assert "[nltk_data]" not in r.stderr, r.stderr
 
 
 def test_input_error_is_one_line(tmp_path, capsys, token_dir):

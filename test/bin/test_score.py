@@ -1,4 +1,4 @@
-"""espnet_mtasr.bin.score and update_results: files, messages, meeteval CLI agreement."""
+"""espnet_mtasr.bin.score and show_results: files, messages, meeteval CLI agreement."""
 
 import json
 import logging
@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from espnet_mtasr.bin import score, update_results
+from espnet_mtasr.bin import score, show_results
 
 REF = "1spk-a HELLO WORLD\n2spk-b A B <sc> C D E\n2spk-c X Y <sc> Z\n3spk-d P <sc> Q <sc> R S\n"
 NUM = "1spk-a 1\n2spk-b 2\n2spk-c 2\n3spk-d 3\n"
@@ -24,9 +24,10 @@ def files(tmp_path):
         "ref": tmp_path / "data" / "test" / "text",
         "num": tmp_path / "data" / "test" / "utt2num_spk",
         "hyp": tmp_path / "hyp_text",
-        "out": tmp_path / "score",
-        "md": tmp_path / "RESULTS.md",
+        "out": tmp_path / "exp" / "asr" / "decode" / "test" / "score_wer",
+        "exp": tmp_path / "exp",
     }
+    paths["out"].parent.mkdir(parents=True)  # the decode dir's <set>/
     paths["ref"].write_text(REF, encoding="utf-8")
     paths["num"].write_text(NUM, encoding="utf-8")
     paths["hyp"].write_text(HYP, encoding="utf-8")
@@ -66,7 +67,7 @@ def test_outputs(files, capsys, caplog):
         "3spk-d 3 2 4 2 1 6 P Q <sc> R S",
     ]
     table = (files["out"] / "result.txt").read_text()
-    assert "|all|4|14|66.67|1/8/3|42.86|1/4/1|50.00|0/2|" in table
+    assert "|all|4|14|66.7|1/8/3|42.9|1/4/1|50.0|0/2|" in table
     assert "|all|4|14|" in capsys.readouterr().out
 
 
@@ -118,74 +119,66 @@ def test_bad_hyp_id_exits_with_one_line(files, capsys):
     assert f"{files['hyp']}:2: utterance '9spk-x' is not in the reference" in err
 
 
-def test_results_md_rerun_replaces(files):
-    for _ in range(2):
-        run_score(
-            files,
-            "--results_md",
-            str(files["md"]),
-            "--tag",
-            "llm_sot",
-            "--config",
-            "conf/tuning/train_llm_sot.yaml",
-        )
-    text = files["md"].read_text()
-    assert text.count("## llm_sot") == 1 and text.count("|test|all|4|14|66.7|42.9|50.0|") == 1
-    assert "conf/tuning/train_llm_sot.yaml" in text and "espnet_mtasr.bin.score --ref" in text
-    assert "python `" in text and "torch `" in text and "espnet `" in text
+def test_result_json_keeps_what_results_md_shows(files, monkeypatch):
+    monkeypatch.setattr(score, "now_string", lambda: "2026-01-01 00:00:00 +0000")
+    run_score(files, "--config", "conf/train.yaml", "--label", " SOP   draft ")
+    result = json.loads((files["out"] / "result.json").read_text())
+    assert result["config"] == "conf/train.yaml" and result["label"] == "SOP draft"
+    assert result["date"] == "2026-01-01 00:00:00 +0000"
+    assert set(result["environment"]) == {"python", "torch", "espnet", "espnet_mtasr"}
+    assert result["command"].startswith("python -m espnet_mtasr.bin.score --ref ")
+    run_score(files, "--cmd", "./run.sh --stage 13")
+    assert json.loads((files["out"] / "result.json").read_text())["command"] == (
+        "./run.sh --stage 13"
+    )
 
 
-def test_results_md_needs_tag(files):
+def test_writes_only_into_out_dir_with_the_plot(files):
+    before = {p for p in files["hyp"].parent.rglob("*")}
+    run_score(files)
+    written = {p for p in files["hyp"].parent.rglob("*")} - before
+    assert written and all(p == files["out"] or files["out"] in p.parents for p in written)
+    png = files["out"] / "talkers.png"
+    assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert not list(files["out"].glob(".*.tmp"))
+
+
+def test_results_md_option_is_gone(files):
+    """Scoring never writes a RESULTS.md: the generator does (show_results)."""
     with pytest.raises(SystemExit) as e:
-        run_score(files, "--results_md", str(files["md"]))
+        run_score(files, "--results_md", "RESULTS.md", "--tag", "t")
     assert e.value.code == 2
 
 
-def test_update_results_cli(files):
-    run_score(files)
-    argv = [
-        "--result_json",
-        str(files["out"] / "result.json"),
-        "--results_md",
-        str(files["md"]),
-        "--tag",
-        "t",
-        "--cmd",
-        "./run.sh --stage 13",
-    ]
-    update_results.main(argv)
-    update_results.main(argv)
-    text = files["md"].read_text()
-    assert text.count("|test|all|") == 1 and "`./run.sh --stage 13`" in text
+def test_show_results_cli(files, capsys, monkeypatch):
+    monkeypatch.chdir(files["exp"].parent)
+    run_score(files, "--cmd", "./run.sh")
+    capsys.readouterr()
+    show_results.main(["exp"])
+    printed = capsys.readouterr().out
+    assert printed.startswith("# RESULTS\n")
+    assert "## exp/asr/decode\n" in printed and "|test|all|4|14|66.7|42.9|50.0|" in printed
+    show_results.main(["exp", "--output", "RESULTS.md"])
+    assert (files["exp"].parent / "RESULTS.md").read_text() == printed
+    assert capsys.readouterr().out == ""
+    show_results.main(["--summary", "exp/asr/decode"])
+    summary = capsys.readouterr().out
+    assert "exp/asr/decode: test (WER in %)" in summary
+    assert "      all      4     66.7   42.9       50.0" in summary
+    assert "  plot: exp/asr/decode/test/score_wer/talkers.png\n" in summary
 
 
-def test_update_results_bad_json(files, capsys):
-    files["out"].mkdir()
-    (files["out"] / "result.json").write_text("{}")
-    with pytest.raises(SystemExit):
-        update_results.main(
-            [
-                "--result_json",
-                str(files["out"] / "result.json"),
-                "--results_md",
-                str(files["md"]),
-                "--tag",
-                "t",
-            ]
-        )
-    assert "not a result.json" in capsys.readouterr().err
+def test_show_results_bad_dir_exits_with_one_line(tmp_path, capsys):
+    with pytest.raises(SystemExit) as e:
+        show_results.main([str(tmp_path / "nope")])
+    assert e.value.code == 1
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "nope: not a directory" in err
 
 
 # decoded utterances only (2spk-c has no hypothesis); two jobs' files concatenated
 RTF = "1spk-a 2.000 0.2000\n2spk-b 3.000 0.4000\n3spk-d 5.000 0.4000\n"
 NOTE = "CPU, 2 jobs x 1 thread, beam 5"
-
-
-@pytest.fixture
-def fixed_date(monkeypatch):
-    monkeypatch.setattr(
-        "espnet_mtasr.metrics.results_md.now_string", lambda: "2026-01-01 00:00:00 +0000"
-    )
 
 
 def run_timed(files, *extra):
@@ -230,57 +223,16 @@ def test_no_rtf_no_rtf_keys(files):
     assert not [k for k in result if k.startswith("rtf")] and result["config"] is None
 
 
-def test_rtf_in_results_md_and_rerun_replaces(files, fixed_date):
-    argv = ["--results_md", str(files["md"]), "--tag", "llm_sot", "--cmd", "./run.sh"]
-    run_timed(files, *argv)
-    first = files["md"].read_text()
-    run_timed(files, *argv)
-    assert files["md"].read_text() == first
-    assert "- config: `conf/train.yaml`\n- inference config: `conf/decode.yaml`\n" in first
-    assert first.count("|test|0.1000|3|10.0|1.0|CPU, 2 jobs x 1 thread, beam 5|") == 1
-    files["rtf"].write_text(RTF.replace("0.4000", "0.9000"), encoding="utf-8")  # re-decoded
-    run_timed(files, *argv)
-    text = files["md"].read_text()
-    assert text.count("### Decoding RTF") == 1 and "|test|0.2000|3|10.0|2.0|" in text
-    assert "|test|0.1000|" not in text
-
-
-def test_update_results_carries_rtf(files, fixed_date, tmp_path):
-    """The recipe: score into RESULTS.md, then update_results into exp/<asr_exp>/RESULTS.md."""
-    run_timed(files, "--results_md", str(files["md"]), "--tag", "t", "--cmd", "./run.sh")
-    exp_md = tmp_path / "exp" / "RESULTS.md"
-    exp_md.parent.mkdir()
-    argv = [
-        "--result_json",
-        str(files["out"] / "result.json"),
-        "--results_md",
-        str(exp_md),
-        "--tag",
-        "t",
-        "--cmd",
-        "./run.sh",
-    ]
-    update_results.main(argv)
-    first = exp_md.read_text()
-    assert first == files["md"].read_text()  # the same section, config and RTF included
-    update_results.main(argv)
-    assert exp_md.read_text() == first
-    update_results.main([*argv, "--rtf_note", "GPU", "--inference_config", "conf/d2.yaml"])
-    text = exp_md.read_text()
-    assert "|test|0.1000|3|10.0|1.0|GPU|" in text and "`conf/d2.yaml`" in text
-    assert text.count("|test|0.1000|") == 1
-
-
 def test_bad_rtf_line_exits_before_writing(files, capsys):
     files["rtf"] = files["hyp"].parent / "rtf"
     files["rtf"].write_text("1spk-a 2.000 0.2000\n2spk-b 3.000\n", encoding="utf-8")
     with pytest.raises(SystemExit) as e:
-        run_timed(files, "--results_md", str(files["md"]), "--tag", "t")
+        run_timed(files)
     assert e.value.code == 1
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0
     assert err.startswith(f"ERROR: {files['rtf']}:2: expected '<utt> <audio seconds> <decoding")
-    assert not files["out"].exists() and not files["md"].exists()
+    assert not files["out"].exists()
 
 
 @pytest.mark.parametrize(
@@ -298,17 +250,6 @@ def test_rtf_of_another_set_or_empty(files, capsys, text, message):
     assert f"{files['rtf']}{message}" in capsys.readouterr().err
 
 
-def test_update_results_json_not_an_object(files, capsys):
-    files["out"].mkdir()
-    (files["out"] / "result.json").write_text("[]")
-    with pytest.raises(SystemExit):
-        update_results.main(
-            ["--result_json", str(files["out"] / "result.json"), "--results_md", "R.md"]
-            + ["--tag", "t"]
-        )
-    assert "not a result.json of espnet_mtasr.bin.score (TypeError" in capsys.readouterr().err
-
-
 def test_out_dir_that_is_a_file_exits_with_the_option(files, capsys):
     # A decode dir holds the merged beam ``score`` file; scoring into it must not crash.
     files["out"].write_text("1spk-a -1.0\n", encoding="utf-8")
@@ -320,40 +261,41 @@ def test_out_dir_that_is_a_file_exits_with_the_option(files, capsys):
     assert files["out"].read_text() == "1spk-a -1.0\n"
 
 
-def test_per_stream_is_stream_ordered(files, capsys, fixed_date):
+def test_per_stream_is_stream_ordered(files, capsys):
     """Stream s against talker s, no permutation: the swapped 2spk-b costs errors here."""
-    run_score(files, "--per_stream", "--results_md", str(files["md"]), "--tag", "sop draft")
+    run_score(files, "--per_stream", "--label", "SOP draft")
     result = json.loads((files["out"] / "result.json").read_text())
     rows = [(r["stream"], r["errors"], r["length"]) for r in result["per_stream"]]
     assert rows == [(1, 7, 7), (2, 6, 5), (3, 2, 2)]
     assert "stream 1 100.0% of 7, stream 2 120.0% of 5" in capsys.readouterr().out
-    text = files["md"].read_text()
-    assert "### Stream-ordered error rate" in text and "|test|word|2|5|6|120.0|" in text
-    # the section survives a re-render from its JSON marker (update_results)
-    run_score(files, "--results_md", str(files["md"]), "--tag", "other")
-    assert "|test|word|2|5|6|120.0|" in files["md"].read_text()
+    text = show_results_text(files)
+    assert "stream-ordered WER, test (SOP draft), stream s vs talker s: stream 1 100.0 of 7" in text
+    assert "stream 2 120.0 of 5, stream 3 100.0 of 2" in text
 
 
-def test_count_confusion_from_streams_and_from_the_head(files, fixed_date):
+def show_results_text(files):
+    from espnet_mtasr.metrics.results_md import find_results, render_results_md
+
+    return render_results_md(find_results([files["exp"]]), [files["exp"]])
+
+
+def test_count_confusion_from_streams_and_from_the_head(files):
     """Rows: reference count; columns: predicted. Without --hyp_count the prediction is
     the hypothesis stream count (the missing 2spk-c counts as 0 streams)."""
-    run_score(files, "--results_md", str(files["md"]), "--tag", "streams")
+    run_score(files)
     c = json.loads((files["out"] / "result.json").read_text())["count_confusion"]
     assert c["source"] == "streams" and c["labels"] == [0, 1, 2, 3]
     assert c["matrix"] == [[0, 0, 0, 0], [0, 1, 0, 0], [1, 0, 1, 0], [0, 0, 1, 0]]
     assert c["accuracy"] == 0.5
     heads = files["out"].parent / "talker_count"
     heads.write_text("1spk-a 1\n2spk-b 2\n2spk-c 3\n3spk-d 3\n", encoding="utf-8")
-    run_score(files, "--hyp_count", str(heads), "--results_md", str(files["md"]), "--tag", "head")
+    run_score(files, "--hyp_count", str(heads))
     c = json.loads((files["out"] / "result.json").read_text())["count_confusion"]
     assert c["source"] == "head" and c["labels"] == [1, 2, 3]
     assert c["matrix"] == [[1, 0, 0], [0, 1, 1], [0, 0, 1]] and c["accuracy"] == 0.75
-    text = files["md"].read_text()
-    assert "predicted by the talker-count head. Accuracy 75.0 % of 4." in text
+    text = show_results_text(files)
+    assert "predicted by the talker-count head; accuracy 75.0 % of 4." in text
     assert "|2|0|1|1|" in text
-    # the table survives a re-render from the section's JSON marker
-    run_score(files, "--results_md", str(files["md"]), "--tag", "other")
-    assert "|2|0|1|1|" in files["md"].read_text()
 
 
 @pytest.mark.parametrize(

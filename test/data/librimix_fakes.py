@@ -1,4 +1,5 @@
-"""Fake LibriSpeech / LibriMix trees copying the real layouts (see shared/docs/CORPORA.md).
+"""Fake LibriSpeech / LibriMix trees copying the real layouts (see
+espnet_mtasr.data.librimix / librispeech).
 
 Imported by the tests of ``test/data`` (``from librimix_fakes import ...``); the
 ``fake_corpus`` fixture is in ``conftest.py``.

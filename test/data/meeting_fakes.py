@@ -1,4 +1,5 @@
-"""Fake AliMeeting / AISHELL-4 trees that copy each corpus' layout (CORPORA.md).
+"""Fake AliMeeting / AISHELL-4 trees that copy each corpus' layout (the module docstrings
+of espnet_mtasr.data.alimeeting / aishell4).
 
 8-channel 16 kHz audio (noise), Praat long-format TextGrids with one IntervalTier per
 speaker whose speech overlaps, silence as empty intervals, labels with the corpora's tags

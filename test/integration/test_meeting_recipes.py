@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from recipe_copy import copy_recipe
+from recipe_copy import assert_clean_after_run, copy_recipe, snapshot
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "data"))
 from meeting_fakes import make_aishell4_tree, make_alimeeting_tree  # noqa: E402
@@ -55,6 +55,7 @@ def test_mini_alimeeting_every_stage_tiny(tmp_path):
     if shutil.which("espeak-ng") is None or shutil.which("sox") is None:
         pytest.skip("espeak-ng / sox not installed")
     dst = copy_recipe("mini_alimeeting", tmp_path / "mtasr1")
+    before = snapshot(dst)
     r = subprocess.run(
         ["./run.sh", "--size", "tiny"], cwd=dst, capture_output=True, text=True, timeout=1200
     )
@@ -75,7 +76,16 @@ def test_mini_alimeeting_every_stage_tiny(tmp_path):
     assert "loss_spk=" in train_log and "masked=" in train_log
     tokens = (dst / "exp" / "llm" / "tokens.txt").read_text().split()
     assert {"<spk1>", "<spk4>", "<sc>"} <= set(tokens)
-    results = (dst / "RESULTS.md").read_text()
-    assert "## asr_sa_llm_tiny/decode_" in results and "cpCER" in results
-    assert "## asr_sot_conformer_tiny/decode_" in results
+    for tag in ("sa_llm", "sot_conformer"):
+        (decode,) = (dst / "exp" / f"asr_{tag}_tiny").glob("decode_*")
+        for name in ("test", "test_session"):  # 30 s windows and whole sessions
+            assert (decode / name / "score_cer" / "result.json").is_file()
+            assert (decode / name / "score_cer" / "talkers.png").is_file()
+    r = subprocess.run(
+        ["utils/show_asr_result.sh", "exp"], cwd=dst, capture_output=True, text=True, check=True
+    )
+    results = r.stdout
+    assert "## exp/asr_sa_llm_tiny/decode_" in results and "cpCER" in results
+    assert "## exp/asr_sot_conformer_tiny/decode_" in results
     assert "|test_session|" in results  # whole sessions scored too
+    assert_clean_after_run(dst, "mini_alimeeting", before)

@@ -5,6 +5,11 @@ collect stats, ESPnet training, beam-search decoding, meeteval scoring, packing.
 single wav is decoded from the packed model alone, and stage 11 is re-run with one more
 epoch to check that training resumes from its checkpoint.
 
+Stage 13 writes its scores under exp/ only (result.json, talkers.png) and the end of the
+log shows them; the copy's tracked files (RESULTS.md included) stay as they were and
+everything written is covered by .gitignore. RESULTS.md is generated from the result.json
+files by ``utils/show_asr_result.sh exp``.
+
 The same recipe copy then runs the SOP-MT-ASR system (``--system sop_llm``) from stage 5:
 the tiny LLM of stage 6, and the three chained sub-stages of stage 11 (A: LLM-SOT, B:
 separator + serialized CTC, C: new LoRA with the draft in the prompt), decoding and
@@ -14,6 +19,7 @@ scoring of C and of A alone, and the re-run of a single sub-stage.
 from __future__ import annotations
 
 import io
+import json
 import shutil
 import subprocess
 import zipfile
@@ -21,7 +27,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from recipe_copy import copy_recipe
+from recipe_copy import assert_clean_after_run, copy_recipe, snapshot
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -38,19 +44,27 @@ def _run(cmd, cwd: Path) -> subprocess.CompletedProcess:
     return r
 
 
+def _show_results(recipe: Path) -> str:
+    """What ``utils/show_asr_result.sh exp > RESULTS.md`` would write."""
+    return _run(["utils/show_asr_result.sh", "exp"], recipe).stdout
+
+
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
-    """The recipe copy after ``./run.sh --size tiny`` (SOT-AED), and its log."""
+    """The recipe copy after ``./run.sh --size tiny`` (SOT-AED), its log, and the
+    snapshot of its own files before the run."""
     if shutil.which("espeak-ng") is None:
         pytest.skip("espeak-ng not installed")
     tmp_path = tmp_path_factory.mktemp("recipe")
     recipe = _make_recipe_copy(tmp_path / "mtasr1")
+    before = snapshot(recipe)
+    assert "RESULTS.md" in before  # the tracked one is in the copy
     r = _run(["./run.sh", "--size", "tiny"], recipe)
-    return recipe, r.stdout + r.stderr
+    return recipe, r.stdout + r.stderr, before
 
 
 def test_mini_recipe_all_stages_tiny(tiny_run, tmp_path):
-    recipe, log = tiny_run
+    recipe, log, before = tiny_run
     for stage in (1, 3, 4, 5, 10, 11, 12, 13, 14):
         assert f"Stage {stage} done in" in log, f"stage {stage} did not report its time"
     assert "Successfully finished" in log
@@ -61,10 +75,27 @@ def test_mini_recipe_all_stages_tiny(tiny_run, tmp_path):
     ref = (recipe / "dump" / "raw" / "test" / "text").read_text().splitlines()
     assert [h.split()[0] for h in hyp] == [x.split()[0] for x in ref]
 
-    results = (recipe / "RESULTS.md").read_text()
-    assert "cpWER" in results and "asr_sot_conformer_tiny" in results
-    for talkers in ("|test|1|", "|test|2|", "|test|3|"):
+    # Stage 13 wrote under exp/ only: result.json and the figure; the tracked RESULTS.md
+    # and every other file of the recipe are as they were (checked at the end)
+    score = decode / "score_wer"
+    result = json.loads((score / "result.json").read_text())
+    assert [g["talkers"] for g in result["by_talkers"]] == [1, 2, 3]
+    assert result["command"].startswith("./mtasr.sh ") and result["environment"]["espnet"]
+    assert (score / "talkers.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    # the end of the log: the table per talker count and where the plots are
+    tail = log[log.index("Results of exp/asr_sot_conformer_tiny/decode_") :]
+    assert "talkers  #utts  SOT WER  cpWER  count acc" in tail
+    assert f"plot: {score.relative_to(recipe)}/talkers.png" in tail
+    assert "Training curves (ESPnet): exp/asr_sot_conformer_tiny/images/*.png" in tail
+    assert list((exp / "images").glob("*.png"))
+    assert "utils/show_asr_result.sh exp > RESULTS.md" in tail
+    # RESULTS.md generated from the result.json files (and the experiment's own copy)
+    results = _show_results(recipe)
+    assert "## exp/asr_sot_conformer_tiny/decode_" in results and "cpWER" in results
+    for talkers in ("|test|1|", "|test|2|", "|test|3|", "|test|all|"):
         assert talkers in results
+    assert "## asr_sot_conformer_tiny/decode_" not in results
+    assert "|test|all|" in (exp / "RESULTS.md").read_text()
 
     # The packed model decodes a wav on its own, from a directory with nothing else in it.
     packed = next(exp.glob("*.zip"))
@@ -109,10 +140,11 @@ def test_mini_recipe_all_stages_tiny(tiny_run, tmp_path):
     train_log = (exp / "train.log").read_text()
     assert "2/2epoch started" in train_log
     assert "1/2epoch started" not in train_log
+    assert_clean_after_run(recipe, "mini_librimix", before)
 
 
 def test_sop_llm_three_sub_stages_tiny(tiny_run):
-    recipe, _ = tiny_run
+    recipe, _, before = tiny_run
     r = _run(["./run.sh", "--size", "tiny", "--system", "sop_llm", "--stage", "5"], recipe)
     log = r.stdout + r.stderr
     for stage in (6, 10, 11, 12, 13):
@@ -136,9 +168,13 @@ def test_sop_llm_three_sub_stages_tiny(tiny_run):
     )
     decode = next((exp / "c_sop").glob("decode_*/test"))
     assert (decode / "sop_text").is_file() and (decode / "text").is_file()
-    results = (recipe / "RESULTS.md").read_text()
-    assert "## asr_sop_llm_tiny/c_sop/decode_" in results
-    assert "(SOP draft)" in results and "### Stream-ordered error rate" in results
+    draft = json.loads((decode / "score_wer_sop" / "result.json").read_text())
+    assert draft["label"] == "SOP draft" and len(draft["per_stream"]) == 3
+    results = _show_results(recipe)
+    assert "## exp/asr_sop_llm_tiny/c_sop/decode_" in results
+    assert (
+        "|test (SOP draft)|all|" in results and "- stream-ordered WER, test (SOP draft)" in results
+    )
 
     # Sub-stage A alone is the LLM-SOT system: decode and score it
     _run(
@@ -146,7 +182,7 @@ def test_sop_llm_three_sub_stages_tiny(tiny_run):
         + ["--asr_sub_stage", "a_sot"],
         recipe,
     )
-    assert "## asr_sop_llm_tiny/a_sot/decode_" in (recipe / "RESULTS.md").read_text()
+    assert "## exp/asr_sop_llm_tiny/a_sot/decode_" in _show_results(recipe)
     assert not list((exp / "a_sot").glob("decode_*/test/sop_text"))
 
     # One sub-stage re-runs alone (resuming: already finished); a wrong name is refused
@@ -166,13 +202,14 @@ def test_sop_llm_three_sub_stages_tiny(tiny_run):
     assert "--asr_sub_stage 'x' is not one of --asr_sub_stages: a_sot b_sep c_sop" in (
         bad.stdout + bad.stderr
     )
+    assert_clean_after_run(recipe, "mini_librimix", before)
 
 
 def test_encoder_only_tiny(tiny_run):
     """Encoder-only MT-ASR from the sop_llm system (after the test above): encoder and
     teacher from sub-stage A, branches from B's separator; trained with the frozen LLM-SOT
     teacher, decoded CTC-only without it."""
-    recipe, _ = tiny_run
+    recipe, _, before = tiny_run
     start = recipe / "exp" / "asr_sop_llm_tiny" / "a_sot" / "valid.acc.ave.pth"
     assert start.exists(), "test_sop_llm_three_sub_stages_tiny must run first"
     r = _run(["./run.sh", "--size", "tiny", "--system", "encoder_only", "--stage", "10"], recipe)
@@ -194,9 +231,10 @@ def test_encoder_only_tiny(tiny_run):
     assert len(counts) == len((recipe / "dump/raw/test/text").read_text().splitlines())
     assert all(1 <= int(ln.split()[1]) <= 3 for ln in counts)
     assert (decode / "text_spk1").is_file()
-    results = (recipe / "RESULTS.md").read_text()
-    assert "## asr_encoder_only_tiny/decode_" in results
+    results = _show_results(recipe)
+    assert "## exp/asr_encoder_only_tiny/decode_" in results
     assert "predicted by the talker-count head" in results
+    assert (decode / "score_wer" / "talkers.png").is_file()
     # stage 14: the packed model holds neither the teacher's weights nor the LLM's
     assert "Stage 14 done in" in log
     (packed,) = exp.glob("*.zip")
@@ -206,3 +244,4 @@ def test_encoder_only_tiny(tiny_run):
     with zipfile.ZipFile(packed).open(model) as f:
         state = torch.load(io.BytesIO(f.read()), map_location="cpu")
     assert state and not [k for k in state if k.startswith("decoder.")]
+    assert_clean_after_run(recipe, "mini_librimix", before)

@@ -1,145 +1,228 @@
-"""RESULTS.md sections: created, replaced (never duplicated), other content kept."""
+"""RESULTS.md generated from result.json files: JSON in, Markdown tables out, deterministic."""
 
 import json
-from dataclasses import replace
+import os
 
 import pytest
 
-from espnet_mtasr.metrics import ResultsEntry, score_corpus, update_results_md
+from espnet_mtasr.metrics import find_results, format_summary, render_results_md, score_corpus
 from espnet_mtasr.metrics.rtf import RTFSummary
+from espnet_mtasr.utils.errors import MTASRInputError
+
+ENV = {"python": "3.11.7", "torch": "2.13.0", "espnet": "202511", "espnet_mtasr": "0.1.0"}
 
 
-def entry(set_name="test", mode="word", hyp="a b <sc> c", command="run.sh --stage 13"):
-    summary = score_corpus({"u1": "a b <sc> c", "u2": "d"}, {"u1": hyp, "u2": "d"}).to_dict()
-    summary["mode"] = mode
-    return ResultsEntry.from_summary(
-        set_name,
-        summary,
-        command=command,
-        config="conf/x.yaml",
-        date="2026-01-01 00:00:00 +0000",
-        environment="python `3.11`",
-    )
-
-
-def test_create_and_idempotent(tmp_path):
-    md = tmp_path / "RESULTS.md"
-    update_results_md(md, "llm_sot", entry())
-    first = md.read_text()
-    update_results_md(md, "llm_sot", entry())
-    assert md.read_text() == first
-    assert first.startswith("# RESULTS\n")
-    assert first.count("## llm_sot\n") == 1
-    assert "|set|talkers|#utts|#ref words|SOT WER|cpWER|count acc|" in first
-    assert "|test|2|1|3|0.0|0.0|100.0|" in first
-    assert "|test|all|2|4|0.0|0.0|100.0|" in first
-    assert "- config: `conf/x.yaml`" in first and "run.sh --stage 13" in first
-    assert [p.name for p in tmp_path.iterdir()] == ["RESULTS.md"]  # no temp files left
-
-
-def test_replace_same_set_keep_others(tmp_path):
-    md = tmp_path / "RESULTS.md"
-    md.write_text("# RESULTS\n\nintro text\n\n## other\n\nkeep me\n")
-    update_results_md(md, "llm_sot", entry())
-    update_results_md(md, "llm_sot", entry(set_name="dev"))
-    update_results_md(md, "llm_sot", entry(hyp="a <sc> c"))  # test again, worse
-    text = md.read_text()
-    assert text.count("## llm_sot") == 1 and "intro text" in text and "keep me" in text
-    assert "|test|all|2|4|0.0|" not in text and "|test|all|2|4|20.0|25.0|100.0|" in text
-    assert "|dev|all|2|4|0.0|0.0|100.0|" in text
-    assert text.index("|test|all") < text.index("|dev|all")  # replaced in place
-    # the section stays before the other one and the other one is intact
-    assert text.index("## other") < text.index("## llm_sot")
-    assert text.endswith("|dev|all|2|4|0.0|0.0|100.0|\n")
-
-
-def test_section_in_the_middle(tmp_path):
-    md = tmp_path / "RESULTS.md"
-    update_results_md(md, "a", entry())
-    update_results_md(md, "b", entry())
-    update_results_md(md, "a", entry(set_name="dev"))
-    text = md.read_text()
-    assert text.index("## a") < text.index("|dev|all") < text.index("## b")
-    assert text.count("## a\n") == 1 and text.count("## b\n") == 1
-
-
-def test_char_table_and_odd_command(tmp_path):
-    md = tmp_path / "RESULTS.md"
-    update_results_md(md, "t", entry(mode="char", command="echo '-->' `x`"))
-    update_results_md(md, "t", entry(mode="char", command="echo '-->' `x`"))
-    text = md.read_text()
-    assert "### CER" in text and "|set|talkers|#utts|#ref chars|SOT CER|cpCER|count acc|" in text
-    assert "`` echo '-->' `x` ``" in text and text.count("|test|all|") == 1
-
-
-def test_bad_tag(tmp_path):
-    with pytest.raises(ValueError, match="tag"):
-        update_results_md(tmp_path / "R.md", "a\nb", entry())
-
-
-def timed_entry(set_name="test", mode="word", decode_seconds=2.0, note="CPU, 2 jobs | beam 5"):
-    plain = entry(set_name=set_name, mode=mode)
-    summary = {
-        **score_corpus({"u1": "a b <sc> c", "u2": "d"}, {"u1": "a b <sc> c", "u2": "d"}).to_dict(),
+def result(hyp="a b <sc> c", mode="word", set_name="test", **extra):
+    """A result.json body as espnet_mtasr.bin.score writes it."""
+    refs = {"1spk-u2": "d", "2spk-u1": "a b <sc> c"}
+    summary = score_corpus(refs, {"2spk-u1": hyp, "1spk-u2": "d"}, {"1spk-u2": 1, "2spk-u1": 2})
+    body = {
+        "set": set_name,
+        **summary.to_dict(),
         "mode": mode,
+        "config": "conf/train.yaml",
         "inference_config": "conf/decode.yaml",
-        "rtf_note": note,
-        **RTFSummary(num_utts=2, audio_seconds=10.0, decode_seconds=decode_seconds).to_dict(),
+        "label": "",
+        "command": "./run.sh --stage 13",
+        "date": "2026-01-01 00:00:00 +0000",
+        "environment": ENV,
+        "count_confusion": {"source": "streams", "labels": [1, 2], "matrix": [[1, 0], [0, 1]]},
     }
-    return ResultsEntry.from_summary(
-        set_name,
-        summary,
-        command=plain.command,
-        config=plain.config,
-        date=plain.date,
-        environment=plain.environment,
+    body.update(extra)
+    return body
+
+
+def write(exp, decode, set_name, score_dir, body):
+    path = exp / decode / set_name / score_dir / "result.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(body), encoding="utf-8")
+    return path
+
+
+EXPECTED = """\
+# RESULTS
+
+Generated by `utils/show_asr_result.sh exp > RESULTS.md` (= `python -m \
+espnet_mtasr.bin.show_results exp`) from the `result.json` files of stage 13; do not edit \
+by hand. Findings and discussion: README.md.
+
+{legend}
+
+## exp/asr_a/decode_x
+
+- date: `2026-01-01 00:00:00 +0000`
+- environment: python `3.11.7`, torch `2.13.0`, espnet `202511`, espnet_mtasr `0.1.0`
+- config: `conf/train.yaml`
+- inference config: `conf/decode.yaml`
+- command: `./run.sh --stage 13`
+
+|set|talkers|#utts|#ref words|SOT WER|cpWER|count acc|
+|---|---:|---:|---:|---:|---:|---:|
+|test|1|1|1|0.0|0.0|100.0|
+|test|2|1|3|25.0|33.3|100.0|
+|test|all|2|4|20.0|25.0|100.0|
+
+Talker-count confusion, test: rows reference, columns predicted by the output's stream \
+count; accuracy 100.0 % of 2.
+
+|ref \\ predicted|1|2|
+|---|---:|---:|
+|1|1|0|
+|2|0|1|
+
+|set|RTF|#utts|audio (s)|decoding (s)|setup|
+|---|---:|---:|---:|---:|---|
+|test|0.2000|2|10.0|2.0|CPU, 2 jobs \\| batch 1|
+"""
+
+
+def test_golden_markdown(tmp_path, monkeypatch):
+    from espnet_mtasr.metrics.results_md import LEGEND
+
+    exp = tmp_path / "exp"
+    rtf = RTFSummary(num_utts=2, audio_seconds=10.0, decode_seconds=2.0).to_dict()
+    body = result(hyp="a <sc> c", rtf_note="CPU, 2 jobs | batch 1", **rtf)
+    write(exp, "asr_a/decode_x", "test", "score_wer", body)
+    monkeypatch.chdir(tmp_path)
+    text = render_results_md(find_results(["exp"]), ["exp"])
+    assert text == EXPECTED.format(legend=LEGEND)
+
+
+def test_deterministic_whatever_the_order_written(tmp_path):
+    """Same JSON -> same bytes: no clock, no file-system order; re-rendering is stable."""
+    texts = []
+    for order, root in ((1, tmp_path / "one"), (-1, tmp_path / "two")):
+        items = [
+            ("asr_b/decode_y", "test", "score_wer", result()),
+            ("asr_a/decode_x", "test", "score_wer", result(hyp="a")),
+            ("asr_a/decode_x", "dev", "score_wer", result(set_name="dev")),
+            ("asr_a/decode_x", "test", "score_wer_sop", result(label="SOP draft")),
+        ][::order]
+        for decode, set_name, score_dir, body in items:
+            write(root / "exp", decode, set_name, score_dir, body)
+        cwd = os.getcwd()
+        os.chdir(root)
+        try:
+            texts.append(render_results_md(find_results(["exp"]), ["exp"]))
+            assert render_results_md(find_results(["exp"]), ["exp"]) == texts[-1]
+        finally:
+            os.chdir(cwd)
+    assert texts[0] == texts[1]
+    text = texts[0]
+    # decode dirs sorted, sets sorted within; the label follows the set name
+    assert text.index("## exp/asr_a/decode_x") < text.index("## exp/asr_b/decode_y")
+    section = text.split("## exp/asr_a/decode_x")[1].split("## ")[0]
+    assert section.index("|dev|all|") < section.index("|test|all|")
+    assert section.index("|test|all|") < section.index("|test (SOP draft)|all|")
+    assert "|test|all|2|4|60.0|50.0|50.0|" in section  # hyp "a": 1 of 2 streams
+    assert "Talker-count confusion, test (SOP draft):" in section
+
+
+def test_char_mode_streams_head_confusion_and_zero_rows(tmp_path):
+    exp = tmp_path / "exp_large"
+    streams = [{"stream": 1, "length": 7, "errors": 7, "rate": 1.0}]
+    streams.append({"stream": 2, "length": 0, "errors": 2, "rate": None})
+    confusion = {"source": "head", "labels": [1, 2, 3], "matrix": [[1, 0, 0], [0, 1, 0], [0, 0, 0]]}
+    body = result(mode="char", per_stream=streams, count_confusion=confusion, label="SOP  draft")
+    write(exp, "asr_c/sub/decode_z", "test", "score_cer", body)
+    write(exp, "asr_c/sub/decode_z", "test", "score_wer", result(count_confusion=confusion))
+    text = render_results_md(find_results([str(exp)]), [str(exp)])
+    assert f"## {exp.as_posix()}/asr_c/sub/decode_z" in text
+    assert "|set|talkers|#utts|#ref chars|SOT CER|cpCER|count acc|" in text
+    assert "|test (SOP draft)|all|2|4|0.0|0.0|100.0|" in text  # the label's spaces collapsed
+    assert (
+        "- stream-ordered CER, test (SOP draft), stream s vs talker s: stream 1 100.0 of 7" in text
+    )
+    assert "stream 2 - of 0" in text
+    assert "predicted by the talker-count head; accuracy 100.0 % of 2." in text
+    assert "|1|1|0|0|\n|2|0|1|0|\n\n" in text  # the empty reference row 3 is left out
+    assert "### " not in text  # no sub-headings: one table per mode
+    assert text.count("|set|talkers|") == 2  # one table per mode
+
+
+def test_several_exp_dirs_and_header(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "exp", "asr_a/decode_x", "test", "score_wer", result())
+    write(tmp_path / "exp_large", "asr_a/decode_x", "test", "score_wer", result(hyp="a"))
+    text = render_results_md(find_results(["exp", "exp_large/"]), ["exp", "exp_large/"])
+    assert "`utils/show_asr_result.sh exp exp_large/ > RESULTS.md`" in text
+    assert "## exp/asr_a/decode_x\n" in text and "## exp_large/asr_a/decode_x\n" in text
+
+
+def test_only_score_dirs_are_read(tmp_path):
+    exp = tmp_path / "exp"
+    write(exp, "asr_a/decode_x", "test", "score_wer", result())
+    (exp / "llm").mkdir()
+    (exp / "llm" / "result.json").write_text("[1, 2]")  # not a score dir: ignored
+    (exp / "score_x").mkdir()
+    (exp / "score_x" / "result.json").write_text("{}")  # too shallow for <decode>/<set>/
+    assert [s.set_name for s in find_results([exp])] == ["test"]
+
+
+def test_different_commands_per_set(tmp_path):
+    exp = tmp_path / "exp"
+    write(exp, "d", "test", "score_wer", result(command="./run.sh --stage 12"))
+    write(exp, "d", "dev", "score_wer", result(set_name="dev", command="./run.sh"))
+    text = render_results_md(find_results([exp]), [exp])
+    assert (
+        "- command (dev, word): `./run.sh`\n- command (test, word): `./run.sh --stage 12`" in text
     )
 
 
-def test_rtf_table_and_idempotent(tmp_path):
-    md = tmp_path / "RESULTS.md"
-    update_results_md(md, "t", timed_entry())
-    first = md.read_text()
-    update_results_md(md, "t", timed_entry())
-    assert md.read_text() == first
-    assert "- config: `conf/x.yaml`\n- inference config: `conf/decode.yaml`\n" in first
-    table = first[first.index("### Decoding RTF") :]
-    assert "|set|RTF|#utts|audio (s)|decoding (s)|setup|\n|---|---:|---:|---:|---:|---|\n" in table
-    assert table.endswith("|test|0.2000|2|10.0|2.0|CPU, 2 jobs \\| beam 5|\n")
-    assert first.index("|test|all|") < first.index("### Decoding RTF")
-
-    update_results_md(md, "t", timed_entry(set_name="dev", decode_seconds=5.0))
-    update_results_md(md, "t", timed_entry(decode_seconds=1.0))  # test re-scored: replaced
-    update_results_md(md, "t", timed_entry(mode="char", decode_seconds=1.0))  # same decoding
-    text = md.read_text()
-    assert text.count("### Decoding RTF") == 1 and text.count("|test|0.1000|") == 1
-    assert "|test|0.2000|" not in text and "|dev|0.5000|2|10.0|5.0|" in text
-    assert text.index("|test|0.1000|") < text.index("|dev|0.5000|")
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("{}", "KeyError"),
+        ("[]", "TypeError: a JSON list"),
+        ("{not json", "JSONDecodeError"),
+    ],
+)
+def test_bad_result_json_names_the_file(tmp_path, content, message):
+    exp = tmp_path / "exp"
+    path = write(exp, "d", "test", "score_wer", {})
+    path.write_text(content)
+    with pytest.raises(MTASRInputError, match=message) as e:
+        find_results([exp])
+    assert str(path) in str(e.value) and "re-run stage 13" in str(e.value)
 
 
-def test_rtf_kept_in_the_hidden_data(tmp_path):
-    """A later update of another set re-renders the section from the comment: rtf survives."""
-    md = tmp_path / "RESULTS.md"
-    update_results_md(md, "t", timed_entry())
-    update_results_md(md, "t", entry(set_name="dev"))  # untimed
-    text = md.read_text()
-    assert "|test|0.2000|2|10.0|2.0|" in text and "|dev|" not in text.split("### Decoding")[1]
+def test_missing_dir(tmp_path):
+    with pytest.raises(MTASRInputError, match="not a directory"):
+        find_results([tmp_path / "nope"])
 
 
-def test_unknown_rtf_and_old_sections(tmp_path):
-    md = tmp_path / "RESULTS.md"
-    e = replace(timed_entry(), rtf=RTFSummary(num_utts=2, audio_seconds=None, decode_seconds=1.0))
-    update_results_md(md, "t", e)
-    assert "|test|-|2|-|1.0|" in md.read_text()
-    # a section written before the rtf fields existed still loads (no new keys in its data)
-    update_results_md(md, "old", entry())
-    text = md.read_text()
-    old = {
-        k: v
-        for k, v in entry().to_dict().items()
-        if k not in ("inference_config", "rtf", "rtf_note")
-    }
-    md.write_text(text.replace(json.dumps(entry().to_dict()), json.dumps(old)))
-    assert '"rtf' not in md.read_text().split("## old")[1]
-    update_results_md(md, "old", entry(set_name="dev"))
-    assert "|test|all|" in md.read_text().split("## old")[1]
+def test_no_results(tmp_path):
+    (tmp_path / "exp").mkdir()
+    assert "No scored sets under" in render_results_md(find_results([tmp_path / "exp"]), ["exp"])
+    assert format_summary([]) == ""
+
+
+def test_summary_table(tmp_path):
+    exp = tmp_path / "exp"
+    rtf = RTFSummary(num_utts=2, audio_seconds=10.0, decode_seconds=2.0).to_dict()
+    path = write(exp, "d", "test", "score_wer", result(hyp="a <sc> c", rtf_note="CPU", **rtf))
+    (path.parent / "talkers.png").write_bytes(b"")
+    lines = format_summary(find_results([exp])).splitlines()
+    assert lines[0] == f"{exp.as_posix()}/d: test (WER in %)"
+    assert lines[1:5] == [
+        "  talkers  #utts  SOT WER  cpWER  count acc",
+        "        1      1      0.0    0.0      100.0",
+        "        2      1     25.0   33.3      100.0",
+        "      all      2     20.0   25.0      100.0",
+    ]
+    assert lines[5].startswith("  Decoding RTF 0.2000 (2.0 s decoding / 10.0 s audio")
+    assert lines[6] == f"  plot: {path.parent / 'talkers.png'}"
+
+
+@pytest.mark.parametrize("recipe", ["mini_librimix", "mini_alimeeting"])
+def test_tracked_results_md_is_generated(recipe):
+    """The recipes' RESULTS.md: the generator's format only, no hidden state to parse."""
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "egs2" / recipe / "mtasr1" / "RESULTS.md"
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# RESULTS\n\nGenerated by `utils/show_asr_result.sh exp")
+    assert "<!--" not in text
+    headings = [ln for ln in text.splitlines() if ln.startswith("#")]
+    assert headings[0] == "# RESULTS" and len(headings) > 1
+    assert all(h.startswith("## exp") for h in headings[1:])

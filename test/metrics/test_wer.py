@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import espnet_mtasr.metrics.percent
 import espnet_mtasr.metrics.results_md
 import espnet_mtasr.metrics.scoring_io
 import espnet_mtasr.metrics.tokens
@@ -26,6 +27,7 @@ from espnet_mtasr.metrics import (
 @pytest.mark.parametrize(
     "module",
     [
+        espnet_mtasr.metrics.percent,
         espnet_mtasr.metrics.results_md,
         espnet_mtasr.metrics.scoring_io,
         espnet_mtasr.metrics.tokens,

@@ -89,7 +89,6 @@ inference_batch_size=1 # Utterances per decoding batch.
 score_mode=word   # word: WER / cpWER; char: CER / cpCER (Mandarin).
 text_name=text    # Training target and scoring reference: text (SOT, <sc>) or text_spktag
                   # (speaker-tagged: <spk1> ... <spk2> ..., the sa_llm family).
-results_md=RESULTS.md # Results table of this recipe (stage 13 writes it).
 download_model=   # (unused; kept for ESPnet option compatibility)
 
 # [Task dependent] Set the datadir name created by local/data.sh
@@ -161,7 +160,6 @@ Options:
     --inference_batch_size # Utterances per decoding batch (default="${inference_batch_size}").
     --score_mode           # word (WER/cpWER) or char (CER/cpCER) (default="${score_mode}").
     --text_name            # text (SOT) or text_spktag (speaker tags) (default="${text_name}").
-    --results_md           # Results table written by stage 13 (default="${results_md}").
 
     # [Task dependent] Set the datadir name created by local/data.sh
     --train_set     # Name of training set (required).
@@ -583,7 +581,9 @@ fi
 
 if ! "${skip_eval}" && [ ${stage} -le 13 ] && [ ${stop_stage} -ge 13 ]; then
     stage_begin 13 "Scoring (${score_mode}): SOT error rate and cp error rate (meeteval) per talker count"
-    _tag="${asr_model_dir#"${expdir}"/}/decode_${inference_tag}"
+    # Everything goes under ${expdir}: result.json (what RESULTS.md is generated from),
+    # result.txt, talkers.png, per-utterance errors. The recipe's tracked RESULTS.md is
+    # not touched: utils/show_asr_result.sh ${expdir} > RESULTS.md regenerates it.
     for dset in ${test_sets}; do
         _dir="${asr_model_dir}/decode_${inference_tag}/${dset}"
         # score_wer / score_cer like ESPnet's asr.sh (${_dir}/score is the merged beam score file)
@@ -606,8 +606,6 @@ if ! "${skip_eval}" && [ ${stage} -le 13 ] && [ ${stop_stage} -ge 13 ]; then
             --mode "${score_mode}" \
             --text_format "${text_format}" \
             --out_dir "${_sdir}" \
-            --results_md "${results_md}" \
-            --tag "${_tag}" \
             --config "${asr_model_config}" \
             --rtf_note "$("${gpu_inference}" && echo GPU || echo CPU), ${inference_nj} jobs x 1 thread, batch ${inference_batch_size}" \
             --cmd "${run_args}" ${_opts}
@@ -621,17 +619,14 @@ if ! "${skip_eval}" && [ ${stage} -le 13 ] && [ ${stop_stage} -ge 13 ]; then
                 --mode "${score_mode}" \
                 --per_stream \
                 --out_dir "${_sdir}_sop" \
-                --results_md "${results_md}" \
-                --tag "${_tag} (SOP draft)" \
+                --label "SOP draft" \
                 --config "${asr_model_config}" \
                 --cmd "${run_args}"
         fi
-        # The experiment's own copy (packed with the model in stage 14), like ESPnet's asr.sh.
-        ${python} -m espnet_mtasr.bin.update_results \
-            --result_json "${_sdir}/result.json" \
-            --results_md "${asr_model_dir}/RESULTS.md" --tag "${_tag}" --cmd "${run_args}"
     done
-    log "Results: ${results_md}"
+    # The experiment's own RESULTS.md (packed with the model in stage 14), like ESPnet's
+    # asr.sh: scripts/utils/show_asr_result.sh "${asr_exp}" > "${asr_exp}"/RESULTS.md
+    ${python} -m espnet_mtasr.bin.show_results --output "${asr_model_dir}/RESULTS.md" "${asr_model_dir}"
     stage_end 13
 fi
 
@@ -640,8 +635,9 @@ if [ "${asr_model_dir}" != "${asr_exp}" ]; then
     _pack_name+="_${asr_model_dir##*/}"
 fi
 packed_model="${asr_model_dir}/${_pack_name}_${inference_asr_model%.*}.zip"
+hf_model_dir="${packed_model%.zip}_hf"  # Hugging Face-style folder: unzipped + model card
 if ! "${skip_packing}" && [ ${stage} -le 14 ] && [ ${stop_stage} -ge 14 ]; then
-    stage_begin 14 "Pack model: ${packed_model}"
+    stage_begin 14 "Pack model: ${packed_model} (and the folder ${hf_model_dir})"
     _opts=
     if [ "${feats_normalize}" = global_mvn ]; then
         _opts+="--option ${asr_stats_dir}/train/feats_stats.npz "
@@ -659,8 +655,20 @@ if ! "${skip_packing}" && [ ${stage} -le 14 ] && [ ${stop_stage} -ge 14 ]; then
         --asr_train_config "${asr_model_dir}"/config.yaml \
         --asr_model_file "${asr_model_dir}"/"${inference_asr_model}" \
         ${_opts} \
-        --outpath "${packed_model}"
+        --outpath "${packed_model}" \
+        --hf_dir "${hf_model_dir}"
     stage_end 14
+fi
+
+if ! "${skip_eval}" && [ ${stage} -le 13 ] && [ ${stop_stage} -ge 13 ]; then
+    # What this run scored (stage 13), and where its plots are
+    _decode_dir="${asr_model_dir}/decode_${inference_tag}"
+    log "Results of ${_decode_dir}:"
+    ${python} -m espnet_mtasr.bin.show_results --summary "${_decode_dir}"
+    if [ -d "${asr_model_dir}/images" ]; then
+        log "Training curves (ESPnet): ${asr_model_dir}/images/*.png"
+    fi
+    log "RESULTS.md of the recipe (generated from ${expdir}/**/result.json): utils/show_asr_result.sh ${expdir} > RESULTS.md"
 fi
 
 log "Successfully finished. [elapsed=${SECONDS}s]"

@@ -1,0 +1,533 @@
+"""Speech2Text-style decoding of an MTASRTask model (every model family).
+
+:class:`MTSpeech2Text` follows ``espnet2.bin.asr_inference.Speech2Text``: built from a
+training config + model file (or a packed model: an ESPnet archive, or its unpacked /
+Hugging Face-style folder), called on one waveform, it returns the n best
+``(text, tokens, token_ids, hypothesis)``. The model is rebuilt through
+:class:`~espnet_mtasr.tasks.mtasr.MTASRTask` (so the plugin's classes are known);
+``python -m espnet_mtasr.bin.mtasr_inference`` is its command line and
+:class:`~espnet_mtasr.inference.multi_talker_speech2text.MultiTalkerSpeech2Text` its
+per-talker result API.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import tempfile
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple, Union
+
+import humanfriendly
+import numpy as np
+import torch
+import yaml
+from espnet2.main_funcs.pack_funcs import unpack
+from espnet2.text.build_tokenizer import build_tokenizer
+from espnet2.text.token_id_converter import TokenIDConverter
+from espnet2.torch_utils.device_funcs import to_device
+from espnet2.utils.get_default_kwargs import get_default_kwargs
+from typeguard import typechecked
+
+from espnet_mtasr.asr.decoder.hf_llm_decoder import HFLLMDecoder
+from espnet_mtasr.inference.llm_hypothesis import LLMHypothesis
+from espnet_mtasr.inference.model_folder import unpack_folder
+from espnet_mtasr.inference.stream_hypothesis import StreamHypothesis
+from espnet_mtasr.models.sop_llm_model import join_streams
+from espnet_mtasr.tasks.mtasr import MTASRTask, frontend_choices
+from espnet_mtasr.utils.errors import MTASRInputError
+
+logger = logging.getLogger(__name__)
+
+# (text, tokens, token ids, hypothesis) for each of the n best, as ESPnet's Speech2Text.
+NBestList = List[Tuple[Optional[str], List[str], List[int], Any]]
+
+PACKED_SUFFIXES = (".zip", ".tar", ".tgz", ".tar.gz", ".tbz2", ".tar.bz2", ".txz", ".tar.xz")
+
+
+def _is_packed(path: Union[str, Path]) -> bool:
+    return str(path).endswith(PACKED_SUFFIXES)
+
+
+def _expected_fs(train_args: argparse.Namespace) -> Optional[int]:
+    """The sample rate the model's frontend was built for (``None``: no frontend)."""
+    name = getattr(train_args, "frontend", None)
+    if name is None:
+        return None
+    conf = dict(getattr(train_args, "frontend_conf", None) or {})
+    fs = conf.get("fs", get_default_kwargs(frontend_choices.get_class(name)).get("fs"))
+    if fs is None:
+        return None
+    return int(humanfriendly.parse_size(fs)) if isinstance(fs, str) else int(fs)
+
+
+def _check_config_files(config: Path, train_args: Dict[str, Any]) -> None:
+    """Files the model build reads must exist (a pack made without ``--option``)."""
+    stats = (train_args.get("normalize_conf") or {}).get("stats_file")
+    if train_args.get("normalize") == "global_mvn" and stats and not Path(stats).is_file():
+        raise MTASRInputError(
+            f"normalize_conf.stats_file {stats} not found",
+            path=config,
+            fix="pack the model with --option <asr_stats_dir>/train/feats_stats.npz",
+        )
+
+
+def _point_bpemodel_folder_at(config: Path, unpack_dir: Path) -> None:
+    """Rewrite an unpacked config's relative ``bpemodel`` folder to its unpacked copy.
+
+    ESPnet's ``unpack`` rewrites the config's paths of packed *files*; a HF tokenizer
+    (``token_type: hugging_face``) is a folder, so its path is left relative to the
+    recipe that packed it.
+    """
+    with config.open(encoding="utf-8") as f:
+        conf = yaml.safe_load(f) or {}
+    bpemodel = conf.get("bpemodel")
+    if not bpemodel or Path(bpemodel).is_absolute() or not (unpack_dir / bpemodel).is_dir():
+        return
+    conf["bpemodel"] = str(unpack_dir / bpemodel)
+    with config.open("w", encoding="utf-8") as f:
+        yaml.safe_dump(conf, f, allow_unicode=True)
+
+
+class MTSpeech2Text:
+    """Decode speech with an MTASRTask model: ESPnet's ``Speech2Text`` conventions.
+
+    Examples:
+        >>> s2t = MTSpeech2Text("exp/asr/config.yaml", "exp/asr/valid.acc.ave.pth")
+        >>> audio, rate = soundfile.read("mix.wav")
+        >>> text, tokens, token_ids, hyp = s2t(audio)[0]   # "hello <sc> good morning"
+        >>> s2t = MTSpeech2Text.from_packed("exp/asr/model.zip")
+
+    Args:
+        asr_train_config: the training ``config.yaml`` (default: next to the model file).
+        asr_model_file: the trained state dict (``*.pth``); loaded strictly.
+        token_type: ``char``/``bpe``/... for detokenising (default: the training one).
+        bpemodel: sentencepiece model (default: the training one).
+        device: ``cpu``, ``cuda`` or ``cuda:N``.
+        dtype: ``float32``, ``float16`` or ``float64``.
+        beam_size: beam width.
+        ctc_weight: CTC prefix-score weight; the decoder gets ``1 - ctc_weight``.
+        penalty: length bonus per token (insertion penalty if negative).
+        maxlenratio: max output length / encoder length; 0 = end detection;
+            negative = a constant max length of ``-maxlenratio``.
+        minlenratio: min output length / encoder length.
+        nbest: hypotheses returned per utterance.
+        normalize_length: pick the best hypothesis by length-normalised score.
+        maxlen_base / maxlen_per_second: LLM families only: output budget per utterance,
+            ``maxlen_base + maxlen_per_second * seconds`` tokens.
+        length_penalty: LLM families only: score bonus per output token.
+        repeat_max_period / repeat_min_count: LLM families only: the repetition guard
+            (a hypothesis ending in a block of up to ``repeat_max_period`` tokens repeated
+            ``repeat_min_count`` times ends, cut back to one copy).
+
+    A model with an LLM decoder (``decoder: hf_llm``) is decoded by its own batched
+    greedy / beam search with a KV cache (``beam_size``; ``ctc_weight``, ``penalty``,
+    ``maxlenratio``, ``minlenratio`` and ``normalize_length`` do not apply; ``nbest`` 1).
+    A model with talker streams of its own (``encoder_only``: ``decode_streams``) is
+    decoded batched, CTC only (greedy per stream, routed by its talker-count head; the
+    search options do not apply).
+    """
+
+    @typechecked
+    def __init__(
+        self,
+        asr_train_config: Union[Path, str, None] = None,
+        asr_model_file: Union[Path, str, None] = None,
+        token_type: Optional[str] = None,
+        bpemodel: Optional[str] = None,
+        device: str = "cpu",
+        dtype: str = "float32",
+        beam_size: int = 20,
+        ctc_weight: float = 0.5,
+        penalty: float = 0.0,
+        maxlenratio: float = 0.0,
+        minlenratio: float = 0.0,
+        nbest: int = 1,
+        normalize_length: bool = False,
+        maxlen_base: int = 10,
+        maxlen_per_second: float = 10.0,
+        length_penalty: float = 0.0,
+        repeat_max_period: int = 8,
+        repeat_min_count: int = 4,
+    ):
+        from espnet_mtasr.utils.espnet_compat import (
+            BatchBeamSearch,
+            BatchScorerInterface,
+            BeamSearch,
+            CTCPrefixScorer,
+            LengthBonus,
+        )
+
+        if not 0.0 <= ctc_weight <= 1.0:
+            raise MTASRInputError(f"--ctc_weight must be in [0, 1], not {ctc_weight}")
+        if beam_size < 1 or nbest < 1:
+            raise MTASRInputError("--beam_size and --nbest must be >= 1")
+
+        # 1. Model, rebuilt through MTASRTask, weights loaded strictly
+        model, train_args = self._load_model(asr_train_config, asr_model_file, device)
+        model.to(dtype=getattr(torch, dtype)).eval()
+        self.asr_model = model
+        self.asr_train_args = train_args
+        self.device = device
+        self.dtype = dtype
+        self.nbest = nbest
+        self.fs = _expected_fs(train_args)
+        self._unpacked: Optional[tempfile.TemporaryDirectory] = None
+        self.converter = TokenIDConverter(token_list=list(model.token_list))
+        self.llm_options: Optional[Dict[str, Any]] = None
+        self.stream_decoding = callable(getattr(model, "decode_streams", None))
+        if self.stream_decoding:
+            if nbest != 1:
+                raise MTASRInputError("--nbest: CTC stream decoding returns one hypothesis")
+            self.beam_search = None
+            self.tokenizer = _text_tokenizer(token_type, bpemodel, train_args)
+            logger.info("CTC-only stream decoding, routed by the talker-count head")
+            return
+        if isinstance(getattr(model, "decoder", None), HFLLMDecoder):
+            if nbest != 1:
+                raise MTASRInputError("--nbest: LLM decoding returns the best hypothesis only")
+            self.llm_options = dict(
+                beam_size=beam_size,
+                maxlen_base=maxlen_base,
+                maxlen_per_second=maxlen_per_second,
+                length_penalty=length_penalty,
+                repeat_max_period=repeat_max_period,
+                repeat_min_count=repeat_min_count,
+            )
+            self.beam_search = None
+            self.tokenizer = None
+            logger.info(f"LLM decoding: {self.llm_options}")
+            return
+        for attr in ("encode", "ctc", "sos", "eos", "token_list"):
+            if not hasattr(model, attr):
+                raise MTASRInputError(
+                    f"--model {getattr(train_args, 'model', '?')} has no {attr!r}: "
+                    "joint CTC/attention beam search cannot decode it"
+                )
+        if model.decoder is None and ctc_weight < 1.0:
+            raise MTASRInputError(
+                "the model has no attention decoder", fix="decode with --ctc_weight 1.0"
+            )
+        token_list = list(model.token_list)
+
+        # 2. Beam search: decoder + CTC prefix scorer + length bonus
+        scorers = dict(
+            decoder=model.decoder,
+            ctc=CTCPrefixScorer(ctc=model.ctc, eos=model.eos),
+            length_bonus=LengthBonus(len(token_list)),
+        )
+        weights = dict(decoder=1.0 - ctc_weight, ctc=ctc_weight, length_bonus=penalty)
+        beam_search = BeamSearch(
+            scorers=scorers,
+            weights=weights,
+            beam_size=beam_size,
+            vocab_size=len(token_list),
+            sos=model.sos,
+            eos=model.eos,
+            token_list=token_list,
+            pre_beam_score_key=None if ctc_weight == 1.0 else "full",
+            normalize_length=normalize_length,
+        )
+        if all(isinstance(s, BatchScorerInterface) for s in beam_search.full_scorers.values()):
+            # Batched over hypotheses (not over utterances): one utterance at a time.
+            beam_search.__class__ = BatchBeamSearch
+        beam_search.to(device=device, dtype=getattr(torch, dtype)).eval()
+        logger.info(f"Beam search: {type(beam_search).__name__}, weights {weights}")
+
+        # 3. Token ids -> text; <sc> is a token of its own and comes out verbatim
+        self.beam_search = beam_search
+        self.tokenizer = _text_tokenizer(token_type, bpemodel, train_args)
+        self.maxlenratio = maxlenratio
+        self.minlenratio = minlenratio
+
+    @property
+    def batched(self) -> bool:
+        """Whether :meth:`decode_batch` decodes a batch in one pass (LLM and CTC stream
+        decoding) rather than one utterance at a time (ESPnet's beam search)."""
+        return self.llm_options is not None or self.stream_decoding
+
+    @staticmethod
+    def _load_model(
+        config: Union[Path, str, None], model_file: Union[Path, str, None], device: str
+    ) -> Tuple[torch.nn.Module, argparse.Namespace]:
+        import yaml
+
+        if model_file is None:
+            raise MTASRInputError(
+                "no model given", fix="pass --asr_model_file (and --asr_train_config)"
+            )
+        model_file = Path(model_file)
+        config = Path(config) if config is not None else model_file.parent / "config.yaml"
+        for path, option in ((config, "--asr_train_config"), (model_file, "--asr_model_file")):
+            if not path.is_file():
+                raise MTASRInputError(f"{option} file not found", path=path)
+        with config.open(encoding="utf-8") as f:
+            _check_config_files(config, yaml.safe_load(f))
+        model, train_args = MTASRTask.build_model_from_file(config, None, device)
+        # ESPnet loads with strict=False; a mismatch here means the wrong config/model.
+        state = torch.load(model_file, map_location=device, weights_only=True)
+        if "module" in state and isinstance(state["module"], dict):  # deepspeed
+            state = state["module"]
+        fix = f"pass the config.yaml it was trained with (not {config})"
+        try:
+            missing, unexpected = model.load_state_dict(state, strict=False)
+        except RuntimeError as e:  # size mismatches
+            first = str(e).strip().splitlines()[1:2] or [str(e)]
+            raise MTASRInputError(
+                f"model file does not match the config: {first[0].strip()}",
+                path=model_file,
+                fix=fix,
+            ) from e
+        if missing or unexpected:
+            raise MTASRInputError(
+                f"model file does not match the config: missing {list(missing)[:5]}, "
+                f"unexpected {list(unexpected)[:5]}",
+                path=model_file,
+                fix=fix,
+            )
+        return model, train_args
+
+    @classmethod
+    def from_packed(
+        cls, model_file: Union[Path, str], unpack_dir: Union[Path, str, None] = None, **kwargs
+    ) -> MTSpeech2Text:
+        """Build from an ESPnet packed model (``python -m espnet2.bin.pack asr ...``).
+
+        Args:
+            model_file: the archive (``.zip``, ``.tar.gz``, ...), or a folder holding
+                its files and ``meta.yaml``: unpacked, or the Hugging Face-style folder
+                of ``mtasr_pack --hf_dir`` (read in place, never changed).
+            unpack_dir: where to unpack an archive (reused if already unpacked there) or
+                write a folder's resolved config; default a temporary directory removed
+                with this object.
+            kwargs: the other :class:`MTSpeech2Text` arguments.
+        """
+        model_file = Path(model_file)
+        if not model_file.exists():
+            raise MTASRInputError("packed model not found", path=model_file)
+        if model_file.is_file() and not _is_packed(model_file):
+            raise MTASRInputError(
+                f"--model_file expects a packed model ({', '.join(PACKED_SUFFIXES)}) or its folder",
+                path=model_file,
+                fix="for a .pth state dict use --asr_model_file/--asr_train_config",
+            )
+        tmp = None
+        if unpack_dir is None:
+            tmp = tempfile.TemporaryDirectory(prefix="mtasr_unpacked_")
+            unpack_dir = tmp.name
+        unpack_dir = Path(unpack_dir).resolve()
+        if model_file.is_dir():
+            files = unpack_folder(model_file, unpack_dir)
+            files_root = model_file.resolve()
+        else:
+            files = unpack(model_file, unpack_dir)
+            files_root = unpack_dir
+        if "asr_model_file" not in files:
+            raise MTASRInputError(
+                "packed model has no asr_model_file",
+                path=model_file,
+                fix="pack it with `python -m espnet2.bin.pack asr --asr_model_file ...`",
+            )
+        if files.get("asr_train_config"):
+            _point_bpemodel_folder_at(Path(files["asr_train_config"]), files_root)
+        self = cls(
+            asr_train_config=files.get("asr_train_config"),
+            asr_model_file=files["asr_model_file"],
+            **kwargs,
+        )
+        self._unpacked = tmp  # the bpe model is read lazily: keep the files around
+        return self
+
+    @torch.no_grad()
+    def __call__(self, speech: Union[torch.Tensor, np.ndarray]) -> NBestList:
+        """Decode one utterance.
+
+        Args:
+            speech: the waveform, ``(T,)`` samples at :attr:`fs`.
+
+        Returns:
+            The ``nbest`` best ``(text, tokens, token_ids, hypothesis)``, best first;
+            ``text`` keeps ``<sc>`` between talkers (``None`` without a tokenizer).
+        """
+        if isinstance(speech, np.ndarray):
+            speech = torch.tensor(speech)
+        speech = speech.unsqueeze(0).to(getattr(torch, self.dtype))  # (1, T)
+        lengths = speech.new_full([1], dtype=torch.long, fill_value=speech.size(1))
+        if self.batched:
+            return self.decode_batch(speech, lengths)[0]
+        batch = to_device({"speech": speech, "speech_lengths": lengths}, device=self.device)
+        enc, _ = self.asr_model.encode(**batch)  # (1, T_enc, D_enc)
+        if isinstance(enc, tuple):  # intermediate CTC outputs
+            enc = enc[0]
+        hyps = self.beam_search(
+            x=enc[0], maxlenratio=self.maxlenratio, minlenratio=self.minlenratio
+        )
+        return [self._to_result(hyp) for hyp in hyps[: self.nbest]]
+
+    def decode_batch(self, speech: torch.Tensor, speech_lengths: torch.Tensor) -> List[NBestList]:
+        """Decode a padded batch, one utterance at a time (exactly as unbatched).
+
+        ESPnet's attention beam search is per utterance; each utterance is also encoded
+        alone, without its padding, so results do not depend on the batch.
+
+        Args:
+            speech: ``(B, T_max)`` padded waveforms.
+            speech_lengths: ``(B,)`` samples per utterance.
+
+        Returns:
+            One n-best list per utterance, in batch order.
+        """
+        if self.stream_decoding:
+            return self._decode_streams(speech, speech_lengths)
+        if self.llm_options is not None:
+            return self._decode_llm(speech, speech_lengths)
+        return [self(speech[b, : int(speech_lengths[b])]) for b in range(speech.size(0))]
+
+    def _decode_streams(
+        self, speech: torch.Tensor, speech_lengths: torch.Tensor
+    ) -> List[NBestList]:
+        """One batched CTC pass with talker-count routing: ``(B, T)`` -> B one-best lists;
+        the text joins the non-empty streams with ``<sc>``."""
+        speech = speech.to(device=self.device, dtype=getattr(torch, self.dtype))
+        streams, counts = self.asr_model.decode_streams(speech, speech_lengths.to(self.device))
+        sc_id = self.asr_model.sc_id
+        out: List[NBestList] = []
+        for ids, count in zip(streams, counts.tolist()):
+            texts = [self._detok(s) for s in ids]
+            joined = join_streams(ids, sc_id)
+            hyp = StreamHypothesis(yseq=joined, score=0.0, streams=texts, talker_count=count)
+            text = " <sc> ".join(t for t in texts if t)
+            out.append([(text, self.converter.ids2tokens(joined), joined, hyp)])
+        return out
+
+    def _detok(self, ids: List[int]) -> str:
+        tokens = self.converter.ids2tokens(ids)
+        if self.tokenizer is None:
+            return " ".join(tokens)
+        return " ".join(self.tokenizer.tokens2text(tokens).split())
+
+    def _decode_llm(self, speech: torch.Tensor, speech_lengths: torch.Tensor) -> List[NBestList]:
+        """One batched LLM decoding pass (KV cache): ``(B, T)`` -> B one-best lists."""
+        assert self.llm_options is not None
+        batch = to_device(
+            {"speech": speech.to(getattr(torch, self.dtype)), "speech_lengths": speech_lengths},
+            device=self.device,
+        )
+        tokenizer = self.asr_model.decoder.tokenizer
+
+        def detok(ids: List[int]) -> str:
+            # <sc> / speaker tags are ordinary (non-special) tokens: they stay in the text
+            text = tokenizer.decode(ids, skip_special_tokens=True)
+            return " ".join(text.replace("\n", " ").split())
+
+        best, drafts = self.asr_model.decode_with_draft(
+            batch["speech"], batch["speech_lengths"], **self.llm_options
+        )
+        sops: List[Optional[str]] = [None] * len(best)
+        if drafts is not None:  # sop_llm: keep the SOP draft (streams joined by <sc>)
+            sops = [" <sc> ".join(detok(s) for s in streams if s) for streams in drafts]
+        out: List[NBestList] = []
+        for (ids, score), sop in zip(best, sops):
+            hyp = LLMHypothesis(yseq=list(ids), score=score, sop=sop)
+            out.append([(detok(ids), self.converter.ids2tokens(ids), list(ids), hyp)])
+        return out
+
+    def _to_result(self, hyp: Any) -> Tuple[Optional[str], List[str], List[int], Any]:
+        yseq = hyp.yseq.tolist() if isinstance(hyp.yseq, torch.Tensor) else list(hyp.yseq)
+        token_int = [t for t in yseq[1:-1] if t != self.asr_model.blank_id]  # no sos/eos
+        token = self.converter.ids2tokens(token_int)
+        text = None if self.tokenizer is None else self.tokenizer.tokens2text(token)
+        return text, token, token_int, hyp
+
+    def check_speech(
+        self,
+        speech: Union[torch.Tensor, np.ndarray],
+        fs: Optional[int] = None,
+        path: Union[Path, str, None] = None,
+    ) -> Union[torch.Tensor, np.ndarray]:
+        """Check one utterance's waveform before decoding.
+
+        Args:
+            speech: ``(T,)`` samples (``(T, 1)`` is taken as mono).
+            fs: its sample rate, if known; must be :attr:`fs`.
+            path: where it was read from (for the messages).
+
+        Returns:
+            ``speech`` as ``(T,)``.
+
+        Raises:
+            MTASRInputError: not mono, or not at :attr:`fs`.
+        """
+        where = path if path is not None else "speech"
+        if fs is not None and self.fs is not None and fs != self.fs:
+            raise MTASRInputError(
+                f"sample rate is {fs} Hz, but the model expects {self.fs} Hz",
+                path=where,
+                fix=f"resample it, e.g. `sox {path} -r {self.fs} out.wav`"
+                if path is not None
+                else f"resample it to {self.fs} Hz (e.g. torchaudio.functional.resample)",
+            )
+        if speech.ndim == 2 and speech.shape[1] == 1:
+            speech = speech[:, 0]
+        if speech.ndim != 1:
+            what = (
+                f"has {speech.shape[1]} channels"
+                if speech.ndim == 2
+                else f"has shape {tuple(speech.shape)}"
+            )
+            raise MTASRInputError(
+                f"{what}; the model takes mono",
+                path=where,
+                fix=f"e.g. `sox {path} out.wav remix 1`"
+                if path is not None
+                else "pass one channel, (T,) samples",
+            )
+        return speech
+
+    @staticmethod
+    def read_sound_file(wav: Union[Path, str]) -> Tuple[np.ndarray, int]:
+        """``(samples, sample rate)`` of a sound file (``float32``).
+
+        Raises:
+            MTASRInputError: the file is missing.
+        """
+        import soundfile
+
+        wav = Path(wav)
+        if not wav.is_file():
+            raise MTASRInputError("sound file not found", path=wav)
+        audio, rate = soundfile.read(wav, dtype="float32")
+        return audio, int(rate)
+
+    @typechecked
+    def recognize_file(self, wav: Union[Path, str]) -> str:
+        """Decode a sound file; return the best ``<sc>``-joined text.
+
+        Raises:
+            MTASRInputError: the file is missing, not mono, or not at :attr:`fs`.
+        """
+        audio, rate = self.read_sound_file(wav)
+        audio = self.check_speech(audio, rate, path=wav)
+        text, token, _, _ = self(audio)[0]
+        return text if text is not None else " ".join(token)
+
+
+def _text_tokenizer(
+    token_type: Optional[str], bpemodel: Optional[str], train_args: argparse.Namespace
+) -> Optional[Any]:
+    """ESPnet's tokenizer that turns token ids back into text (default: the training
+    ``token_type`` / ``bpemodel``); ``None`` without a token type."""
+    token_type = token_type or train_args.token_type
+    bpemodel = bpemodel or getattr(train_args, "bpemodel", None)
+    if token_type is None:
+        return None
+    if token_type in ("bpe", "hugging_face"):
+        kind = Path.is_file if token_type == "bpe" else Path.is_dir
+        if bpemodel is None or not kind(Path(bpemodel)):
+            raise MTASRInputError(
+                f"--bpemodel {bpemodel} not found (token_type {token_type})",
+                fix="pack the model with --option <token_list_dir>/bpe.model, or pass "
+                "--bpemodel (hugging_face: the tokenizer folder)",
+            )
+        return build_tokenizer(token_type=token_type, bpemodel=bpemodel)
+    return build_tokenizer(token_type=token_type)
