@@ -6,7 +6,24 @@ Example (word mode, LibriMix)::
         --utt2num_spk data/test/utt2num_spk --out_dir exp/asr/decode/test/score_wer \\
         --config conf/tuning/train_llm_sot.yaml
 
-Mandarin cpCER: ``--mode char``. Speaker-tagged transcripts: ``--text_format spk_tag``.
+Mandarin cpCER: ``--mode char``. Transcript format (``--text_format``): by default
+(``auto``) the reference's, from its symbols (``<sc>``: ``sot``; ``<spkN>``: ``spk_tag``;
+neither anywhere: ``sot``, one stream per line); or given as ``sot`` / ``spk_tag``.
+
+Inputs the scorer cannot score correctly stop it with a one-line error naming the file,
+the line and the utterance, before anything is written (an existing ``--out_dir`` is left
+byte-identical):
+
+- a reference or hypothesis line in another format than the scored one (e.g. a
+  speaker-tagged hypothesis scored as ``<sc>``-separated); a hypothesis line with no
+  separator at all is one stream and is scored;
+- an empty or separator-only reference line (no talker to score: drop the utterance
+  from the data dir);
+- hypothesis ids not in the reference.
+
+Reference ids without a hypothesis are scored as all deletions, with a warning naming how
+many and the first few.
+
 Writes ``result.txt``, ``result.json``, ``talkers.png``, ``utt_errors.txt``,
 ``ref.seglst.json`` and ``hyp.seglst.json`` into ``--out_dir`` and prints the table. Nothing
 is written outside ``--out_dir``: a recipe's ``RESULTS.md`` is generated from the
@@ -56,7 +73,12 @@ from espnet_mtasr.metrics.scoring_io import (
 )
 from espnet_mtasr.metrics.talker_count import count_confusion
 from espnet_mtasr.metrics.tokens import MODES
-from espnet_mtasr.metrics.wer import TEXT_FORMATS, extract_streams, stream_error_counts
+from espnet_mtasr.metrics.wer import (
+    AUTO_TEXT_FORMAT,
+    TEXT_FORMATS,
+    extract_streams,
+    stream_error_counts,
+)
 from espnet_mtasr.utils.errors import exit_on_input_error
 
 
@@ -79,9 +101,11 @@ def get_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--text_format",
-        default="sot",
-        choices=TEXT_FORMATS,
-        help="sot: streams separated by <sc>; spk_tag: '<spk1> words <spk2> words ...'",
+        default=AUTO_TEXT_FORMAT,
+        choices=(AUTO_TEXT_FORMAT, *TEXT_FORMATS),
+        help="sot: streams separated by <sc>; spk_tag: '<spk1> words <spk2> words ...'; "
+        "auto: the reference's (sot if no line has a separator). A line in another format "
+        "is an error, as is an empty or separator-only reference line",
     )
     parser.add_argument(
         "--set", dest="set_name", default=None, help="set name; default: --ref's directory"
@@ -126,7 +150,13 @@ def get_parser() -> argparse.ArgumentParser:
 
 @exit_on_input_error
 def main(cmd: list[str] | None = None) -> None:
-    """Run the scorer (``cmd``: the arguments, default ``sys.argv[1:]``)."""
+    """Run the scorer (``cmd``: the arguments, default ``sys.argv[1:]``).
+
+    Every input is checked before the first write (see the module docstring): a line in
+    another format than the scored one, an empty or separator-only reference line, or a
+    hypothesis id not in the reference ends it with exit status 1 and ``--out_dir``
+    untouched; missing hypotheses are scored as all deletions with a warning.
+    """
     parser = get_parser()
     argv = sys.argv[1:] if cmd is None else list(cmd)
     args = parser.parse_args(argv)
@@ -145,6 +175,7 @@ def main(cmd: list[str] | None = None) -> None:
     }
     notes = []
     inp = load_scoring_input(args.ref, args.hyp, args.utt2num_spk, args.text_format)
+    text_format = inp.text_format  # "auto" resolved
     if args.rtf is not None:  # checked before anything is written
         ref_ids = set(inp.refs)
         rtf = read_rtf(args.rtf, utt_ids=ref_ids)
@@ -161,7 +192,7 @@ def main(cmd: list[str] | None = None) -> None:
         extra.update(rtf.to_dict(), rtf_note=rtf_note)
         notes.append(describe_rtf(rtf, rtf_note))
     reference = inp.talkers or {
-        u: len(extract_streams(t, args.text_format)) for u, t in inp.refs.items()
+        u: len(extract_streams(t, text_format)) for u, t in inp.refs.items()
     }
     if args.hyp_count is not None:
         fix = "use the talker_count of the decoding being scored, every utterance decoded"
@@ -169,12 +200,12 @@ def main(cmd: list[str] | None = None) -> None:
         source = "head"
     else:
         hyps = inp.hyps
-        predicted = {u: len(extract_streams(hyps.get(u, ""), args.text_format)) for u in reference}
+        predicted = {u: len(extract_streams(hyps.get(u, ""), text_format)) for u in reference}
         source = "streams"
     confusion = count_confusion(reference, predicted, source)
     extra["count_confusion"] = confusion.to_dict()
     if args.per_stream:
-        per_stream = stream_error_counts(inp.refs, inp.hyps, args.mode, args.text_format)
+        per_stream = stream_error_counts(inp.refs, inp.hyps, args.mode, text_format)
         extra["per_stream"] = [{"stream": s + 1, **c.to_dict()} for s, c in enumerate(per_stream)]
         er = "CER" if args.mode == "char" else "WER"
         notes.append(
@@ -192,7 +223,7 @@ def main(cmd: list[str] | None = None) -> None:
         args.out_dir,
         utt2num_spk_path=args.utt2num_spk,
         mode=args.mode,
-        text_format=args.text_format,
+        text_format=text_format,
         set_name=set_name,
         extra=extra,
         notes=notes,

@@ -15,7 +15,17 @@ from typing import Any
 
 from espnet_mtasr.metrics.percent import format_percent
 from espnet_mtasr.metrics.tokens import tokenize, tokens_to_words
-from espnet_mtasr.metrics.wer import CorpusScore, GroupScore, check_text_format, extract_streams
+from espnet_mtasr.metrics.wer import (
+    AUTO_TEXT_FORMAT,
+    PLAIN_TEXT,
+    TEXT_FORMATS,
+    CorpusScore,
+    GroupScore,
+    check_text_format,
+    describe_text_format,
+    detect_text_format,
+    extract_streams,
+)
 from espnet_mtasr.utils import kaldi_io
 from espnet_mtasr.utils.errors import MTASRInputError
 from espnet_mtasr.utils.fileio import atomic_write
@@ -104,6 +114,7 @@ class ScoringInput:
         missing_hyp: reference ids without a hypothesis line.
         fewer_ref_streams: ids whose reference has fewer non-empty streams than talkers
             (a talker without words); scored as given.
+        text_format: the format scored (``"sot"`` or ``"spk_tag"``; ``"auto"`` resolved).
     """
 
     refs: dict[str, str]
@@ -111,6 +122,57 @@ class ScoringInput:
     talkers: dict[str, int] | None = None
     missing_hyp: tuple[str, ...] = ()
     fewer_ref_streams: tuple[str, ...] = field(default=())
+    text_format: str = "sot"
+
+
+def _some_ids(ids: Sequence[str], limit: int = 5) -> str:
+    """The first ``limit`` ids, quoted, with ``...`` when there are more."""
+    shown = ", ".join(repr(u) for u in ids[:limit])
+    return shown + (", ..." if len(ids) > limit else "")
+
+
+def _resolve_text_format(
+    ref_rows: Sequence[tuple[int, str, str]], text_format: str, ref_path: PathLike
+) -> tuple[str, str]:
+    """The format to score and where it comes from (for messages).
+
+    ``"auto"``: the format of the first reference line with a separator (``<sc>`` or a
+    speaker tag); ``"sot"`` when no line has one (single-stream references).
+    """
+    if text_format != AUTO_TEXT_FORMAT:
+        return check_text_format(text_format), f"--text_format {text_format}"
+    for lineno, _, text in ref_rows:
+        detected = detect_text_format(text)
+        if detected in TEXT_FORMATS:
+            return detected, f"detected from {ref_path}:{lineno}"
+    return "sot", f"detected from {ref_path}: no separators"
+
+
+def _check_line_format(
+    text: str, text_format: str, source: str, role: str, utt: str, path: PathLike, line: int
+) -> None:
+    """Raise unless ``text`` (the ``role`` line of ``utt``: ``"reference"`` or
+    ``"hypothesis"``) is in ``text_format`` or plain (one stream, no separator).
+
+    Raises:
+        MTASRInputError: naming ``path``, ``line``, ``utt``, the detected and the scored
+            format, and the ``--text_format`` that fits the line.
+    """
+    detected = detect_text_format(text)
+    if detected in (text_format, PLAIN_TEXT):
+        return
+    if detected in TEXT_FORMATS:
+        other = "a reference" if role == "hypothesis" else "a hypothesis"
+        fix = f"pass --text_format {detected} (with {other} in that format)"
+    else:
+        fix = "use one separator kind per transcript"
+    raise MTASRInputError(
+        f"{role} of {utt!r} is {describe_text_format(detected)} but the set is scored as "
+        f"{describe_text_format(text_format)} ({source}); it would be mis-scored",
+        path=path,
+        line=line,
+        fix=fix,
+    )
 
 
 def load_scoring_input(
@@ -121,43 +183,65 @@ def load_scoring_input(
 ) -> ScoringInput:
     """Read and cross-check the reference, hypothesis and talker-count files.
 
+    Every line's format is detected from its symbols (:func:`detect_text_format`) and
+    must be the scored one; a line without any separator is one stream and always
+    accepted (an SOT hypothesis of one talker). A reference line must have words: an
+    empty or separator-only reference has no talker to score (it would be a 0-talker
+    row with an unbounded SOT error rate) and is an error, not skipped.
+
     Args:
         ref_path: Kaldi ``text`` of the data dir (SOT or speaker-tagged).
         hyp_path: Kaldi ``text`` written by decoding.
         utt2num_spk_path: ``<utt> <talker count>`` for every reference utterance.
-        text_format: ``"sot"`` or ``"spk_tag"``.
+        text_format: ``"sot"``, ``"spk_tag"`` or ``"auto"`` (the reference's format,
+            :func:`_resolve_text_format`); the result's ``text_format`` is the resolved one.
 
     Raises:
-        MTASRInputError: a hypothesis id not in the reference (names the hypothesis file
-            and line), talker counts missing, not integers or not matching the reference
-            ids, a reference with more streams than talkers, or a malformed speaker-tagged
-            reference.
+        MTASRInputError: naming the file and line: a reference or hypothesis line in
+            another format than the scored one; an empty or separator-only reference;
+            hypothesis ids not in the reference (all named, up to five); talker counts
+            missing, not integers or not matching the reference ids; a reference with
+            more streams than talkers; or a malformed speaker-tagged reference.
     """
-    check_text_format(text_format)
+    ref_rows = read_kaldi_lines(ref_path)
+    if not ref_rows:
+        raise MTASRInputError("no utterances", path=ref_path, fix="score a non-empty data dir")
+    text_format, source = _resolve_text_format(ref_rows, text_format, ref_path)
     refs: dict[str, str] = {}
     ref_lines: dict[str, int] = {}
-    for lineno, utt, text in read_kaldi_lines(ref_path):
-        if text_format == "spk_tag":
-            try:
-                extract_streams(text, text_format, strict=True)
-            except ValueError as e:
-                raise MTASRInputError(
-                    str(e), path=ref_path, line=lineno, fix="fix the speaker tags"
-                ) from None
+    for lineno, utt, text in ref_rows:
+        _check_line_format(text, text_format, source, "reference", utt, ref_path, lineno)
+        try:
+            streams = extract_streams(text, text_format, strict=True)
+        except ValueError as e:
+            raise MTASRInputError(
+                str(e), path=ref_path, line=lineno, fix="fix the speaker tags"
+            ) from None
+        if not streams:
+            raise MTASRInputError(
+                f"reference of {utt!r} has no words (empty or only separators: {text!r})",
+                path=ref_path,
+                line=lineno,
+                fix="remove the utterance from the data dir (and its other files) or give "
+                "its transcript",
+            )
         refs[utt] = text
         ref_lines[utt] = lineno
-    if not refs:
-        raise MTASRInputError("no utterances", path=ref_path, fix="score a non-empty data dir")
 
+    hyp_rows = read_kaldi_lines(hyp_path)
+    extra = [(lineno, utt) for lineno, utt, _ in hyp_rows if utt not in refs]
+    if extra:
+        ids = [utt for _, utt in extra]
+        more = f" ({len(ids)} such utterances: {_some_ids(ids)})" if len(ids) > 1 else ""
+        raise MTASRInputError(
+            f"utterance {ids[0]!r} is not in the reference {ref_path}{more}",
+            path=hyp_path,
+            line=extra[0][0],
+            fix="score the hypothesis against the text of the data dir it was decoded from",
+        )
     hyps: dict[str, str] = {}
-    for lineno, utt, text in read_kaldi_lines(hyp_path):
-        if utt not in refs:
-            raise MTASRInputError(
-                f"utterance {utt!r} is not in the reference {ref_path}",
-                path=hyp_path,
-                line=lineno,
-                fix="score the hypothesis against the text of the data dir it was decoded from",
-            )
+    for lineno, utt, text in hyp_rows:
+        _check_line_format(text, text_format, source, "hypothesis", utt, hyp_path, lineno)
         hyps[utt] = text
     missing = tuple(u for u in refs if u not in hyps)
 
@@ -178,7 +262,7 @@ def load_scoring_input(
                 )
             if n < talkers[utt]:
                 fewer.append(utt)
-    return ScoringInput(refs, hyps, talkers, missing, tuple(fewer))
+    return ScoringInput(refs, hyps, talkers, missing, tuple(fewer), text_format)
 
 
 def seglst_from_streams(
@@ -299,7 +383,9 @@ def score_to_dir(
     Writes ``result.txt`` (table), ``result.json`` (summary; rates as fractions),
     ``utt_errors.txt`` (per utterance), and ``ref.seglst.json`` / ``hyp.seglst.json``
     for ``meeteval-wer cpwer -r ref.seglst.json -h hyp.seglst.json`` (same numbers).
-    Missing hypotheses are scored as empty and logged as a warning with their count.
+    Missing hypotheses are scored as empty (all deletions) and logged as a warning with
+    their count and the first few ids. Every input is checked before anything is
+    written: a run that stops with an error leaves ``out_dir`` as it was (or absent).
     ``extra`` adds keys to ``result.json`` (e.g. the decoding real-time factor) and
     ``notes`` adds ``# <note>`` lines to ``result.txt``. ``scoring_input``: these files
     already read by :func:`load_scoring_input` (so a caller that needs them too reads
@@ -315,11 +401,12 @@ def score_to_dir(
     n_refs = len(inp.refs)
     if inp.missing_hyp:
         logger.warning(
-            "%d of %d reference utterances have no hypothesis in %s; scored as empty (e.g. %s)",
+            "%d of %d reference utterances have no hypothesis in %s; scored as empty "
+            "(all deletions): %s",
             len(inp.missing_hyp),
             n_refs,
             hyp_path,
-            inp.missing_hyp[0],
+            _some_ids(inp.missing_hyp),
         )
     if inp.fewer_ref_streams:
         logger.warning(
@@ -331,6 +418,7 @@ def score_to_dir(
             utt2num_spk_path,
             inp.fewer_ref_streams[0],
         )
+    text_format = inp.text_format
     score = score_corpus(inp.refs, inp.hyps, inp.talkers, mode, text_format)
 
     out_dir = Path(out_dir)
@@ -339,7 +427,6 @@ def score_to_dir(
             f"--out_dir {out_dir} exists and is not a directory; "
             "give a directory path for the score files (e.g. <decode_dir>/score_wer)"
         )
-    out_dir.mkdir(parents=True, exist_ok=True)
     er = "CER" if mode == "char" else "WER"
     title = f"SOT {er} and cp{er} of {set_name or ref_path}: {hyp_path} against {ref_path}"
     meeteval_cmd = (
@@ -355,6 +442,7 @@ def score_to_dir(
     clash = sorted(set(summary) & set(extra or {}))
     if clash:
         raise ValueError(f"extra result.json keys {clash} clash with the scores")
+    out_dir.mkdir(parents=True, exist_ok=True)  # all checked: from here on only writes
     with atomic_write(out_dir / "result.txt") as f:
         f.write(format_result_table(score, title))
         f.write(f"# cp{er} check with meeteval: {meeteval_cmd}\n")

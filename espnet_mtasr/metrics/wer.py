@@ -35,10 +35,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from espnet_mtasr.metrics.tokens import check_mode, tokenize, tokens_to_words
-from espnet_mtasr.text.sot import sot_parse
-from espnet_mtasr.text.speaker_tags import spk_tag_streams
+from espnet_mtasr.text.sot import SC, sot_parse
+from espnet_mtasr.text.speaker_tags import has_spk_tag, spk_tag_streams
 
 __all__ = [
+    "AUTO_TEXT_FORMAT",
+    "MIXED_TEXT",
+    "PLAIN_TEXT",
     "TEXT_FORMATS",
     "CorpusScore",
     "ErrorCounts",
@@ -47,6 +50,8 @@ __all__ = [
     "aggregate",
     "check_text_format",
     "cp_error_counts",
+    "describe_text_format",
+    "detect_text_format",
     "extract_streams",
     "score_corpus",
     "score_utterance",
@@ -55,6 +60,51 @@ __all__ = [
 
 TEXT_FORMATS = ("sot", "spk_tag")
 """Transcript formats: ``<sc>``-separated SOT, or ``<spkN>``-tagged segments."""
+
+
+AUTO_TEXT_FORMAT = "auto"
+"""Option value: take the text format from the reference (:func:`detect_text_format`)."""
+
+PLAIN_TEXT = "plain"
+"""Detected format of a line with neither ``<sc>`` nor a speaker tag: one stream, which
+either text format scores alike."""
+
+MIXED_TEXT = "mixed"
+"""Detected format of a line with both ``<sc>`` and a speaker tag: no format scores it."""
+
+_FORMAT_NAMES = {
+    "sot": f"{SC}-separated (sot)",
+    "spk_tag": "speaker-tagged (spk_tag)",
+    PLAIN_TEXT: f"single-stream (no {SC}, no speaker tag)",
+    MIXED_TEXT: f"both {SC}-separated and speaker-tagged",
+}
+
+
+def detect_text_format(text: str) -> str:
+    """The format of one transcript from its symbols: a :data:`TEXT_FORMATS` entry,
+    :data:`PLAIN_TEXT` or :data:`MIXED_TEXT`.
+
+    The symbols are those of their owners: :data:`~espnet_mtasr.text.sot.SC` and
+    :func:`~espnet_mtasr.text.speaker_tags.has_spk_tag` (tag-like ``<spk...>`` included).
+
+    >>> [detect_text_format(t) for t in ("a <sc> b", "<spk1> a", "a b", "<spk1> a <sc> b")]
+    ['sot', 'spk_tag', 'plain', 'mixed']
+    """
+    sot, tagged = SC in text, has_spk_tag(text)
+    if sot and tagged:
+        return MIXED_TEXT
+    if sot:
+        return "sot"
+    return "spk_tag" if tagged else PLAIN_TEXT
+
+
+def describe_text_format(detected: str) -> str:
+    """Words for a :func:`detect_text_format` result, for messages.
+
+    >>> describe_text_format("spk_tag")
+    'speaker-tagged (spk_tag)'
+    """
+    return _FORMAT_NAMES[detected]
 
 
 def check_text_format(text_format: str) -> str:

@@ -12,6 +12,7 @@ from espnet_mtasr.text.sot import (
 )
 from espnet_mtasr.text.speaker_tags import (
     UNKNOWN_SPEAKER,
+    has_spk_tag,
     spk_tag,
     spk_tag_parse,
     spk_tag_relative_ids,
@@ -24,6 +25,7 @@ __all__ = [
     "SC",
     "UNKNOWN_SPEAKER",
     "TalkerSegment",
+    "has_spk_tag",
     "normalize_whitespace",
     "sot_join",
     "sot_normalize",

@@ -41,6 +41,7 @@ from espnet_mtasr.text.sot import TalkerSegment, normalize_whitespace
 
 __all__ = [
     "UNKNOWN_SPEAKER",
+    "has_spk_tag",
     "spk_tag",
     "spk_tag_parse",
     "spk_tag_relative_ids",
@@ -55,6 +56,15 @@ UNKNOWN_SPEAKER = 0
 # Anything that looks like a speaker tag; valid ones are matched by _VALID_TAG_RE.
 _TAG_RE = re.compile(r"(<spk[^<>\s]*>)")
 _VALID_TAG_RE = re.compile(r"<spk([1-9][0-9]*)>")
+
+
+def has_spk_tag(text: str) -> bool:
+    """Whether ``text`` holds a speaker tag or a tag-like ``<spk...>`` token.
+
+    >>> has_spk_tag("a<spk2>b"), has_spk_tag("<spkx> a"), has_spk_tag("a <sc> b")
+    (True, True, False)
+    """
+    return _TAG_RE.search(text) is not None
 
 
 def spk_tag(k: int) -> str:
