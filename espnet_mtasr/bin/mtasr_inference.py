@@ -52,6 +52,46 @@ __all__ = ["LLMHypothesis", "MTSpeech2Text", "NBestList", "StreamHypothesis", "i
 logger = logging.getLogger(__name__)
 
 
+def check_inputs(
+    speech2text: MTSpeech2Text,
+    data_path_and_name_and_type: Sequence[Tuple[str, str, str]],
+    key_file: Optional[str] = None,
+) -> int:
+    """Check every ``sound`` entry to decode before decoding the first (``soundfile.info``:
+    exists, is audio at the model's rate, long enough), so a bad one stops the job before
+    anything is written; returns how many files were checked. Piped (``cmd |``) entries
+    and other data types are left to the loader.
+
+    Raises:
+        MTASRInputError: naming the scp file, its line, the utterance and the sound file.
+    """
+    keys = None
+    if key_file is not None:
+        with open(key_file, encoding="utf-8") as f:
+            keys = {ln.split(maxsplit=1)[0] for ln in f if ln.strip()}
+    n = 0
+    for path, _name, kind in data_path_and_name_and_type:
+        if kind != "sound":
+            continue
+        if not Path(path).is_file():
+            raise MTASRInputError("scp file not found", path=path)
+        with open(path, encoding="utf-8") as f:
+            for line, text in enumerate(f, 1):
+                fields = text.strip().split(maxsplit=1)
+                if not fields:
+                    continue
+                if len(fields) < 2:
+                    raise MTASRInputError(
+                        f"utterance {fields[0]} has no sound file", path=path, line=line
+                    )
+                utt, wav = fields
+                if (keys is not None and utt not in keys) or wav.endswith("|"):
+                    continue
+                speech2text.check_sound_file(wav, where=path, line=line, utt=utt)
+                n += 1
+    return n
+
+
 @typechecked
 def _write_results(writer: DatadirWriter, key: str, results: NBestList) -> None:
     for n, (text, token, token_int, hyp) in enumerate(results, 1):
@@ -86,11 +126,18 @@ def inference(
     Also writes ``output_dir/rtf``: ``<utt> <audio seconds> <decoding seconds>`` per
     utterance (audio seconds ``nan`` for a model without a waveform frontend). The output
     directory is written under a temporary name and renamed when complete.
+
+    Every sound file is checked first (:func:`check_inputs`): a missing, unreadable or
+    too-short one stops the job with an :class:`MTASRInputError` before the first
+    utterance is decoded, leaving ``output_dir`` as it was (unlike ESPnet's
+    ``asr_inference``, a too-short utterance is not decoded as an empty hypothesis).
     """
     from espnet_mtasr.utils.espnet_compat import TooShortUttError
 
     if batch_size < 1:
         raise MTASRInputError(f"--batch_size must be >= 1, not {batch_size}")
+    n_checked = check_inputs(speech2text, data_path_and_name_and_type, key_file)
+    logger.info(f"checked {n_checked} sound files")
     train_args = argparse.Namespace(**vars(speech2text.asr_train_args))
     train_args.token_type = None  # speech only: no text to tokenize in decoding
     loader = MTASRTask.build_streaming_iterator(
@@ -124,9 +171,12 @@ def inference(
                     tic = time.perf_counter()
                     try:
                         results = speech2text(one)
-                    except TooShortUttError as e:
-                        logger.warning(f"{key}: too short to decode ({e}); empty hypothesis")
-                        results = [("", [], [], None)]
+                    except TooShortUttError as e:  # a front-end check_inputs cannot size
+                        raise MTASRInputError(
+                            f"utterance {key}: too short to decode: {e.actual_size} frames, "
+                            f"the encoder needs {e.limit}",
+                            fix="remove it from the data dir, or pad the audio",
+                        ) from None
                     elapsed = time.perf_counter() - tic
                 seconds = int(lengths[b]) / fs if fs else float("nan")
                 rtf_lines.append(f"{key} {seconds:.3f} {elapsed:.4f}\n")

@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import pickle
+import tarfile
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple, Union
 
@@ -59,6 +62,39 @@ def _expected_fs(train_args: argparse.Namespace) -> Optional[int]:
     if fs is None:
         return None
     return int(humanfriendly.parse_size(fs)) if isinstance(fs, str) else int(fs)
+
+
+def min_input_samples(model: torch.nn.Module) -> Optional[Tuple[int, str]]:
+    """The fewest samples the model's STFT front-end + encoder subsampling can decode.
+
+    ``(samples, how)``: with the front-end's ``hop_length``/``n_fft``/``center`` and the
+    frames ESPnet's ``check_short_utt`` requires of the encoder's input layer (e.g. 7
+    for ``conv2d``): ``max((frames - 1) * hop, n_fft // 2 + 1)`` samples with centered
+    frames (reflect padding needs more than ``n_fft // 2``), ``n_fft + (frames - 1) * hop``
+    without. ``None`` for a front-end without an STFT (then ESPnet's ``TooShortUttError``
+    at decoding time is the check).
+    """
+    from espnet_mtasr.utils.espnet_compat import legacy_nets_package
+
+    stft = getattr(getattr(model, "frontend", None), "stft", None)
+    hop, n_fft = getattr(stft, "hop_length", None), getattr(stft, "n_fft", None)
+    if not isinstance(hop, int) or not isinstance(n_fft, int):
+        return None
+    embed = getattr(getattr(model, "encoder", None), "embed", None)
+    frames = 1
+    if embed is not None:
+        import importlib
+
+        subsampling = importlib.import_module(
+            f"{legacy_nets_package()}.pytorch_backend.transformer.subsampling"
+        )
+        frames = next(n for n in range(1, 1000) if not subsampling.check_short_utt(embed, n)[0])
+    if getattr(stft, "center", True):
+        samples = max((frames - 1) * hop, n_fft // 2 + 1)
+    else:
+        samples = n_fft + (frames - 1) * hop
+    layer = type(embed).__name__ if embed is not None else "encoder"
+    return samples, f"{frames} frames of hop {hop} (n_fft {n_fft}) for its {layer}"
 
 
 def _check_config_files(config: Path, train_args: Dict[str, Any]) -> None:
@@ -172,6 +208,7 @@ class MTSpeech2Text:
         self.dtype = dtype
         self.nbest = nbest
         self.fs = _expected_fs(train_args)
+        self.min_samples = min_input_samples(model)
         self._unpacked: Optional[tempfile.TemporaryDirectory] = None
         self.converter = TokenIDConverter(token_list=list(model.token_list))
         self.llm_options: Optional[Dict[str, Any]] = None
@@ -265,7 +302,24 @@ class MTSpeech2Text:
             _check_config_files(config, yaml.safe_load(f))
         model, train_args = MTASRTask.build_model_from_file(config, None, device)
         # ESPnet loads with strict=False; a mismatch here means the wrong config/model.
-        state = torch.load(model_file, map_location=device, weights_only=True)
+        not_a_model = (
+            "is not a model state dict saved by ESPnet's trainer (a torch.save of the "
+            "model's tensors: exp/<asr>/valid.acc.ave.pth, N epoch.pth)"
+        )
+        try:
+            state = torch.load(model_file, map_location=device, weights_only=True)
+        except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError, KeyError) as e:
+            # not torch's message: it suggests the unsafe weights_only=False
+            raise MTASRInputError(
+                f"--asr_model_file {not_a_model}; torch.load failed ({type(e).__name__})",
+                path=model_file,
+                fix="pass the .pth written by training, or --model_file for a packed .zip",
+            ) from None
+        if not isinstance(state, dict):
+            raise MTASRInputError(
+                f"--asr_model_file {not_a_model}; it holds a {type(state).__name__}",
+                path=model_file,
+            )
         if "module" in state and isinstance(state["module"], dict):  # deepspeed
             state = state["module"]
         fix = f"pass the config.yaml it was trained with (not {config})"
@@ -320,7 +374,24 @@ class MTSpeech2Text:
             files = unpack_folder(model_file, unpack_dir)
             files_root = model_file.resolve()
         else:
-            files = unpack(model_file, unpack_dir)
+            try:
+                files = unpack(model_file, unpack_dir)
+            except (
+                zipfile.BadZipFile,
+                tarfile.TarError,
+                EOFError,
+                RuntimeError,  # no meta.yaml
+                AssertionError,  # meta.yaml not ESPnet's
+                KeyError,
+                yaml.YAMLError,
+            ) as e:
+                raise MTASRInputError(
+                    "--model_file is not an ESPnet packed model: an archive holding "
+                    f"meta.yaml, the config and the model file ({type(e).__name__})",
+                    path=model_file,
+                    fix="pass the zip made by `python -m espnet2.bin.pack asr ...` / "
+                    "mtasr_pack, or --asr_model_file/--asr_train_config for a .pth",
+                ) from None
             files_root = unpack_dir
         if "asr_model_file" not in files:
             raise MTASRInputError(
@@ -482,21 +553,93 @@ class MTSpeech2Text:
                 if path is not None
                 else "pass one channel, (T,) samples",
             )
+        self.check_length(int(speech.shape[0]), where)
         return speech
+
+    def check_length(
+        self,
+        n_samples: int,
+        where: Union[Path, str],
+        line: Optional[int] = None,
+        prefix: str = "",
+    ) -> None:
+        """Raise :class:`MTASRInputError` if ``n_samples`` is fewer than
+        :attr:`min_samples` (``where``/``line``/``prefix``: where, for the message)."""
+        if self.min_samples is None or n_samples >= self.min_samples[0]:
+            return
+        need, how = self.min_samples
+        fs = self.fs or 16000
+        raise MTASRInputError(
+            f"{prefix}too short to decode: {n_samples} samples ({n_samples / fs:.3f} s); the "
+            f"model needs at least {need} samples ({need / fs:.3f} s at {fs} Hz: {how})",
+            path=where,
+            line=line,
+            fix="drop it, e.g. `python -m espnet_mtasr.bin.filter_data_dir --min_dur "
+            f"{need / fs:.3f} ...`, or pad the audio",
+        )
+
+    def check_sound_file(
+        self,
+        wav: Union[Path, str],
+        where: Union[Path, str, None] = None,
+        line: Optional[int] = None,
+        utt: Optional[str] = None,
+    ) -> None:
+        """Check a sound file without reading its samples (``soundfile.info``): it exists,
+        is audio at :attr:`fs`, and holds at least :attr:`min_samples`.
+
+        Args:
+            wav: the sound file.
+            where / line / utt: what lists it, for the messages (``wav.scp``, its line,
+                the utterance id).
+        """
+        import soundfile
+
+        wav = Path(wav)
+        prefix = f"utterance {utt} ({wav}): " if utt else ("" if where is None else f"{wav}: ")
+        where = wav if where is None else where
+        if not wav.is_file():
+            raise MTASRInputError(f"{prefix}sound file not found", path=where, line=line)
+        try:
+            info = soundfile.info(str(wav))
+        except (RuntimeError, getattr(soundfile, "SoundFileError", RuntimeError)) as e:
+            why = getattr(e, "error_string", None) or type(e).__name__
+            raise MTASRInputError(
+                f"{prefix}not a readable sound file (libsndfile: {why})",
+                path=where,
+                line=line,
+                fix="pass a wav/flac file (soundfile must be able to open it)",
+            ) from None
+        if self.fs is not None and int(info.samplerate) != self.fs:
+            raise MTASRInputError(
+                f"{prefix}sample rate is {info.samplerate} Hz, but the model expects {self.fs} Hz",
+                path=where,
+                line=line,
+                fix=f"resample it, e.g. `sox {wav} -r {self.fs} out.wav`",
+            )
+        self.check_length(int(info.frames), where, line, prefix)
 
     @staticmethod
     def read_sound_file(wav: Union[Path, str]) -> Tuple[np.ndarray, int]:
         """``(samples, sample rate)`` of a sound file (``float32``).
 
         Raises:
-            MTASRInputError: the file is missing.
+            MTASRInputError: the file is missing or not audio.
         """
         import soundfile
 
         wav = Path(wav)
         if not wav.is_file():
             raise MTASRInputError("sound file not found", path=wav)
-        audio, rate = soundfile.read(wav, dtype="float32")
+        try:
+            audio, rate = soundfile.read(wav, dtype="float32")
+        except (RuntimeError, getattr(soundfile, "SoundFileError", RuntimeError)) as e:
+            why = getattr(e, "error_string", None) or type(e).__name__
+            raise MTASRInputError(
+                f"not a readable sound file (libsndfile: {why})",
+                path=wav,
+                fix="pass a wav/flac file (soundfile must be able to open it)",
+            ) from None
         return audio, int(rate)
 
     @typechecked
@@ -504,7 +647,8 @@ class MTSpeech2Text:
         """Decode a sound file; return the best ``<sc>``-joined text.
 
         Raises:
-            MTASRInputError: the file is missing, not mono, or not at :attr:`fs`.
+            MTASRInputError: the file is missing, not audio, not mono, not at :attr:`fs`,
+                or shorter than :attr:`min_samples`.
         """
         audio, rate = self.read_sound_file(wav)
         audio = self.check_speech(audio, rate, path=wav)

@@ -17,6 +17,7 @@ from espnet_mtasr.metrics.percent import format_percent
 from espnet_mtasr.metrics.tokens import tokenize, tokens_to_words
 from espnet_mtasr.metrics.wer import (
     AUTO_TEXT_FORMAT,
+    MIXED_TEXT,
     PLAIN_TEXT,
     TEXT_FORMATS,
     CorpusScore,
@@ -175,6 +176,48 @@ def _check_line_format(
     )
 
 
+def _check_hyp_formats(
+    hyp_rows: Sequence[tuple[int, str, str]], text_format: str, source: str, hyp_path: PathLike
+) -> None:
+    """Stop when the hypothesis FILE is in another format than the scored one; warn when
+    only some of its lines are.
+
+    A file whose multi-stream lines are all in the other format, with no line holding the
+    separators of ``text_format``, would be mis-scored as a whole: an error naming its
+    first such line. Where the scored format occurs too, the odd lines are model
+    output (a stray ``<sc>`` from a speaker-tagged model, say): their other separators are
+    scored as ordinary tokens, i.e. as errors, and a warning names how many lines and the
+    first of them.
+
+    Raises:
+        MTASRInputError: naming ``hyp_path``, the first odd line and the fix.
+    """
+    odd = []
+    own = False
+    for lineno, utt, text in hyp_rows:
+        detected = detect_text_format(text)
+        if detected in (text_format, MIXED_TEXT):
+            own = True  # holds the scored format's separators
+        if detected not in (text_format, PLAIN_TEXT):
+            odd.append((lineno, utt, text))
+    if not odd:
+        return
+    if not own:
+        lineno, utt, text = odd[0]
+        _check_line_format(text, text_format, source, "hypothesis", utt, hyp_path, lineno)
+    lineno, utt, text = odd[0]
+    logger.warning(
+        "%d hypothesis line(s) of %s are not %s like the rest (first: %s, line %d: %s); "
+        "their other separators are scored as words",
+        len(odd),
+        hyp_path,
+        describe_text_format(text_format),
+        utt,
+        lineno,
+        describe_text_format(detect_text_format(text)),
+    )
+
+
 def load_scoring_input(
     ref_path: PathLike,
     hyp_path: PathLike,
@@ -239,10 +282,8 @@ def load_scoring_input(
             line=extra[0][0],
             fix="score the hypothesis against the text of the data dir it was decoded from",
         )
-    hyps: dict[str, str] = {}
-    for lineno, utt, text in hyp_rows:
-        _check_line_format(text, text_format, source, "hypothesis", utt, hyp_path, lineno)
-        hyps[utt] = text
+    _check_hyp_formats(hyp_rows, text_format, source, hyp_path)
+    hyps = {utt: text for _, utt, text in hyp_rows}
     missing = tuple(u for u in refs if u not in hyps)
 
     talkers: dict[str, int] | None = None

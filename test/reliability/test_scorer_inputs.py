@@ -68,11 +68,11 @@ BAD = [
     BadInput(
         "tagged hyp, --text_format sot",
         REF_SOT,
-        HYP_SOT.replace("2spk-b C D E <sc> A B", "2spk-b <spk1> C D E <spk2> A B"),
+        HYP_TAG,
         ("--text_format", "sot"),
         "hyp",
-        2,
-        "2spk-b",
+        1,
+        "1spk-a",
         ("speaker-tagged (spk_tag)", "(--text_format sot)", "pass --text_format spk_tag"),
     ),
     BadInput(
@@ -250,3 +250,28 @@ def test_accepted_formats(paths, ref, hyp, args, num, text_format, cp_errors):
     result = json.loads((paths["out"] / "result.json").read_text())
     assert result["text_format"] == text_format
     assert result["overall"]["cp"]["errors"] == cp_errors
+
+
+def test_odd_hyp_lines_beside_the_scored_format_are_scored_with_a_warning(paths, caplog):
+    """Model output with a stray separator of the other kind (an untrained speaker-tagged
+    model emitting <sc>): the file is in the scored format, so it is scored, the odd line's
+    extra symbol counts as a word error, and a warning names the line."""
+    hyp = HYP_TAG.replace("<spk2> C D E", "<spk2> C <sc> D E")
+    with caplog.at_level(logging.WARNING):
+        run_score(paths, REF_TAG, hyp)
+    assert "1 hypothesis line(s)" in caplog.text
+    assert "first: 2spk-b, line 2: both <sc>-separated and speaker-tagged" in caplog.text
+    result = json.loads((paths["out"] / "result.json").read_text())
+    assert result["text_format"] == "spk_tag"
+    assert result["overall"]["cp"]["errors"] == 1
+
+
+def test_a_single_mixed_hyp_line_is_scored_in_the_set_format(paths, caplog):
+    """A one-utterance set whose only hypothesis mixes both separators (the tiny mini
+    AliMeeting SOT-AED's output): it holds the scored format's tags, so it is scored."""
+    ref = "2spk-b <spk1> A B <spk2> C D E\n"
+    with caplog.at_level(logging.WARNING):
+        run_score(paths, ref, "2spk-b <spk1> A B <sc> <spk2> C D E\n", num="2spk-b 2\n")
+    assert "1 hypothesis line(s)" in caplog.text
+    result = json.loads((paths["out"] / "result.json").read_text())
+    assert (result["text_format"], result["overall"]["cp"]["errors"]) == ("spk_tag", 1)
