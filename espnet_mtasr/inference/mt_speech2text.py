@@ -19,7 +19,7 @@ import tarfile
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 import humanfriendly
 import numpy as np
@@ -95,6 +95,31 @@ def min_input_samples(model: torch.nn.Module) -> Optional[Tuple[int, str]]:
         samples = n_fft + (frames - 1) * hop
     layer = type(embed).__name__ if embed is not None else "encoder"
     return samples, f"{frames} frames of hop {hop} (n_fft {n_fft}) for its {layer}"
+
+
+def _open_sound_file(
+    open_it: Callable[[], Any],
+    wav: Path,
+    where: Union[Path, str],
+    line: Optional[int] = None,
+    prefix: str = "",
+) -> Any:
+    """``open_it()`` (a soundfile call on ``wav``), with a missing or unreadable ``wav`` as
+    an :class:`MTASRInputError` (``where``/``line``/``prefix``: where, for the message)."""
+    import soundfile
+
+    if not wav.is_file():
+        raise MTASRInputError(f"{prefix}sound file not found", path=where, line=line)
+    try:
+        return open_it()
+    except (RuntimeError, getattr(soundfile, "SoundFileError", RuntimeError)) as e:
+        why = getattr(e, "error_string", None) or type(e).__name__
+        raise MTASRInputError(
+            f"{prefix}not a readable sound file (libsndfile: {why})",
+            path=where,
+            line=line,
+            fix="pass a wav/flac file (soundfile must be able to open it)",
+        ) from None
 
 
 def _check_config_files(config: Path, train_args: Dict[str, Any]) -> None:
@@ -530,14 +555,7 @@ class MTSpeech2Text:
             MTASRInputError: not mono, or not at :attr:`fs`.
         """
         where = path if path is not None else "speech"
-        if fs is not None and self.fs is not None and fs != self.fs:
-            raise MTASRInputError(
-                f"sample rate is {fs} Hz, but the model expects {self.fs} Hz",
-                path=where,
-                fix=f"resample it, e.g. `sox {path} -r {self.fs} out.wav`"
-                if path is not None
-                else f"resample it to {self.fs} Hz (e.g. torchaudio.functional.resample)",
-            )
+        self.check_rate(fs, where, path)
         if speech.ndim == 2 and speech.shape[1] == 1:
             speech = speech[:, 0]
         if speech.ndim != 1:
@@ -555,6 +573,28 @@ class MTSpeech2Text:
             )
         self.check_length(int(speech.shape[0]), where)
         return speech
+
+    def check_rate(
+        self,
+        fs: Optional[int],
+        where: Union[Path, str],
+        wav: Union[Path, str, None] = None,
+        line: Optional[int] = None,
+        prefix: str = "",
+    ) -> None:
+        """Raise :class:`MTASRInputError` if ``fs`` (when known) is not :attr:`fs`
+        (``where``/``line``/``prefix``: where, for the message; ``wav``: the file to
+        resample, if any)."""
+        if fs is None or self.fs is None or fs == self.fs:
+            return
+        raise MTASRInputError(
+            f"{prefix}sample rate is {fs} Hz, but the model expects {self.fs} Hz",
+            path=where,
+            line=line,
+            fix=f"resample it, e.g. `sox {wav} -r {self.fs} out.wav`"
+            if wav is not None
+            else f"resample it to {self.fs} Hz (e.g. torchaudio.functional.resample)",
+        )
 
     def check_length(
         self,
@@ -598,25 +638,8 @@ class MTSpeech2Text:
         wav = Path(wav)
         prefix = f"utterance {utt} ({wav}): " if utt else ("" if where is None else f"{wav}: ")
         where = wav if where is None else where
-        if not wav.is_file():
-            raise MTASRInputError(f"{prefix}sound file not found", path=where, line=line)
-        try:
-            info = soundfile.info(str(wav))
-        except (RuntimeError, getattr(soundfile, "SoundFileError", RuntimeError)) as e:
-            why = getattr(e, "error_string", None) or type(e).__name__
-            raise MTASRInputError(
-                f"{prefix}not a readable sound file (libsndfile: {why})",
-                path=where,
-                line=line,
-                fix="pass a wav/flac file (soundfile must be able to open it)",
-            ) from None
-        if self.fs is not None and int(info.samplerate) != self.fs:
-            raise MTASRInputError(
-                f"{prefix}sample rate is {info.samplerate} Hz, but the model expects {self.fs} Hz",
-                path=where,
-                line=line,
-                fix=f"resample it, e.g. `sox {wav} -r {self.fs} out.wav`",
-            )
+        info = _open_sound_file(lambda: soundfile.info(str(wav)), wav, where, line, prefix)
+        self.check_rate(int(info.samplerate), where, wav, line, prefix)
         self.check_length(int(info.frames), where, line, prefix)
 
     @staticmethod
@@ -629,17 +652,7 @@ class MTSpeech2Text:
         import soundfile
 
         wav = Path(wav)
-        if not wav.is_file():
-            raise MTASRInputError("sound file not found", path=wav)
-        try:
-            audio, rate = soundfile.read(wav, dtype="float32")
-        except (RuntimeError, getattr(soundfile, "SoundFileError", RuntimeError)) as e:
-            why = getattr(e, "error_string", None) or type(e).__name__
-            raise MTASRInputError(
-                f"not a readable sound file (libsndfile: {why})",
-                path=wav,
-                fix="pass a wav/flac file (soundfile must be able to open it)",
-            ) from None
+        audio, rate = _open_sound_file(lambda: soundfile.read(wav, dtype="float32"), wav, wav)
         return audio, int(rate)
 
     @typechecked
