@@ -155,3 +155,53 @@ def save_random_model(config: Path, out_dir: Path) -> Path:
     with (out_dir / "config.yaml").open("w", encoding="utf-8") as f:
         yaml_no_alias_safe_dump(vars(args), f, indent=4, sort_keys=False)
     return out_dir / "config.yaml"
+
+
+def tiny_sot_exp(directory: Path) -> Path:
+    """A random tiny SOT-AED exp dir under ``directory`` (char token list, config,
+    ``config.yaml`` + ``model.pth``, as :func:`save_random_model` leaves them); its path."""
+    write_token_list(directory / "token_list")
+    config = write_yaml(directory / "train.yaml", tiny_sot_config(directory / "token_list"))
+    return save_random_model(config, directory / "exp").parent
+
+
+PACK_ARGS = (
+    "--asr_train_config",
+    "exp/asr/config.yaml",
+    "--asr_model_file",
+    "exp/asr/model.pth",
+    "--outpath",
+    "exp/asr/model.zip",
+)
+"""``mtasr_pack`` arguments for the model that the recipe-like tests leave in ``exp/asr``."""
+
+RECIPE_STATS = "exp/asr_stats/train/feats_stats.npz"
+RECIPE_BPE_DIR = "data/token_list/bpe_unigram"
+
+
+def write_bpe_mvn_sot_recipe(mean_scale: float, sum_square: float, n_mels: int = 16) -> Path:
+    """In the cwd, as asr.sh leaves a recipe: a BPE token list with ``<sc>``
+    (:data:`RECIPE_BPE_DIR`), global-MVN stats of 100 frames (:data:`RECIPE_STATS`: sums
+    ``mean_scale`` x N(0, 1), squares ``sum_square``), ``conf/train.yaml`` and a random
+    tiny SOT-AED in ``exp/asr``, all named by paths relative to the recipe; the token list.
+    """
+    bpe, tokens = write_bpe_token_list(Path(RECIPE_BPE_DIR))
+    Path(RECIPE_STATS).parent.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    np.savez(
+        RECIPE_STATS,
+        count=np.array(100),
+        sum=rng.standard_normal(n_mels) * mean_scale,
+        sum_square=np.full(n_mels, sum_square),
+    )
+    config = tiny_sot_config(
+        Path(RECIPE_BPE_DIR),
+        token_type="bpe",
+        bpemodel=str(bpe),
+        token_list=str(tokens),
+        non_linguistic_symbols=None,
+        normalize="global_mvn",
+        normalize_conf={"stats_file": RECIPE_STATS},
+    )
+    save_random_model(write_yaml(Path("conf/train.yaml"), config), Path("exp/asr"))
+    return tokens

@@ -9,13 +9,21 @@ import numpy as np
 import pytest
 import soundfile as sf
 from espnet2.bin import pack
-from task_helpers import save_random_model, tiny_sot_config, write_bpe_token_list, write_yaml
+from task_helpers import (
+    PACK_ARGS,
+    RECIPE_BPE_DIR,
+    RECIPE_STATS,
+    save_random_model,
+    tiny_sot_config,
+    write_bpe_mvn_sot_recipe,
+    write_yaml,
+)
 
 from espnet_mtasr.bin import mtasr_inference, mtasr_pack
 from espnet_mtasr.bin.mtasr_inference import MTSpeech2Text
 
-STATS = "exp/asr_stats/train/feats_stats.npz"
-BPE_DIR = "data/token_list/bpe_unigram"
+STATS = RECIPE_STATS
+BPE_DIR = RECIPE_BPE_DIR
 DECODE = ["--beam_size", "2", "--ctc_weight", "0.3", "--maxlenratio", "0.5"]
 DECODE += ["--log_level", "WARNING"]
 
@@ -23,59 +31,19 @@ DECODE += ["--log_level", "WARNING"]
 def _recipe_with_exp(recipe: Path) -> None:
     """In ``recipe`` (the cwd): a BPE token list with <sc>, global_mvn stats, a random
     tiny model in exp/asr, all named by paths relative to the recipe, as asr.sh does."""
-    bpe, tokens = write_bpe_token_list(Path(BPE_DIR))
-    n_mels = 16
-    Path(STATS).parent.mkdir(parents=True)
-    rng = np.random.default_rng(0)
-    np.savez(
-        STATS,
-        count=np.array(100),
-        sum=rng.standard_normal(n_mels) * 100,
-        sum_square=np.full(n_mels, 1e4),
-    )
-    config = tiny_sot_config(
-        Path(BPE_DIR),
-        token_type="bpe",
-        bpemodel=str(bpe),
-        token_list=str(tokens),
-        non_linguistic_symbols=None,
-        normalize="global_mvn",
-        normalize_conf={"stats_file": STATS},
-    )
-    save_random_model(write_yaml(Path("conf/train.yaml"), config), Path("exp/asr"))
+    write_bpe_mvn_sot_recipe(mean_scale=100.0, sum_square=1e4)
 
 
 def _espnet_pack(*option: str) -> Path:
     """ESPnet's own packer: the config's files must be given as --option."""
     opts = [x for o in option for x in ("--option", o)]
-    pack.main(
-        [
-            "asr",
-            "--asr_train_config",
-            "exp/asr/config.yaml",
-            "--asr_model_file",
-            "exp/asr/model.pth",
-            *opts,
-            "--outpath",
-            "exp/asr/model.zip",
-        ]
-    )
+    pack.main(["asr", *PACK_ARGS, *opts])
     return Path("exp/asr/model.zip")
 
 
 def _mtasr_pack(*extra: str) -> Path:
     """mtasr_pack adds the config's files (bpe model, global-MVN stats) itself."""
-    mtasr_pack.main(
-        [
-            "--asr_train_config",
-            "exp/asr/config.yaml",
-            "--asr_model_file",
-            "exp/asr/model.pth",
-            *extra,
-            "--outpath",
-            "exp/asr/model.zip",
-        ]
-    )
+    mtasr_pack.main([*PACK_ARGS, *extra])
     return Path("exp/asr/model.zip")
 
 

@@ -12,35 +12,24 @@ import pytest
 import soundfile as sf
 import torch
 import yaml
-from task_helpers import save_random_model, tiny_sot_config, write_bpe_token_list, write_yaml
+from task_helpers import (
+    PACK_ARGS,
+    write_bpe_mvn_sot_recipe,
+    write_yaml,
+)
 
 from espnet_mtasr.bin import mtasr_inference, mtasr_pack
 from espnet_mtasr.text.sot import sot_parse
 
 # The same search for both: beam 3, CTC weight 0.3, at most half the encoder frames.
 DECODE = dict(beam_size=3, ctc_weight=0.3, maxlenratio=0.5)
-STATS = "exp/asr_stats/train/feats_stats.npz"
-BPE_DIR = "data/token_list/bpe_unigram"
 
 
 def _recipe_with_sot_aed() -> None:
     """In the cwd, as asr.sh leaves it: a BPE token list with <sc>, global-MVN stats and a
     random tiny SOT-AED in exp/asr whose CTC and decoder favour <sc>, so that the decoded
     text has talkers to separate."""
-    bpe, tokens = write_bpe_token_list(Path(BPE_DIR))
-    Path(STATS).parent.mkdir(parents=True)
-    rng = np.random.default_rng(0)
-    np.savez(STATS, count=np.array(100), sum=rng.standard_normal(16), sum_square=np.full(16, 1e2))
-    config = tiny_sot_config(
-        Path(BPE_DIR),
-        token_type="bpe",
-        bpemodel=str(bpe),
-        token_list=str(tokens),
-        non_linguistic_symbols=None,
-        normalize="global_mvn",
-        normalize_conf={"stats_file": STATS},
-    )
-    save_random_model(write_yaml(Path("conf/train.yaml"), config), Path("exp/asr"))
+    tokens = write_bpe_mvn_sot_recipe(mean_scale=1.0, sum_square=1e2)
     sc = tokens.read_text().split().index("<sc>")
     state = torch.load("exp/asr/model.pth")
     state["decoder.output_layer.bias"][sc] += 0.5
@@ -56,18 +45,7 @@ def packed(tmp_path, monkeypatch) -> Path:
     recipe.mkdir()
     monkeypatch.chdir(recipe)
     _recipe_with_sot_aed()
-    mtasr_pack.main(
-        [
-            "--asr_train_config",
-            "exp/asr/config.yaml",
-            "--asr_model_file",
-            "exp/asr/model.pth",
-            "--outpath",
-            "exp/asr/model.zip",
-            "--hf_dir",
-            "exp/asr/model_hf",
-        ]
-    )
+    mtasr_pack.main([*PACK_ARGS, "--hf_dir", "exp/asr/model_hf"])
     fresh = tmp_path / "fresh"
     fresh.mkdir()
     shutil.move("exp/asr/model.zip", fresh / "model.zip")

@@ -11,6 +11,7 @@ import pytest
 import soundfile as sf
 import yaml
 from task_helpers import (
+    PACK_ARGS,
     char_tokens,
     save_random_model,
     tiny_sot_config,
@@ -22,14 +23,6 @@ from espnet_mtasr.bin import mtasr_inference, mtasr_pack, score
 from espnet_mtasr.inference import MultiTalkerSpeech2Text, model_folder
 
 DECODE = ["--beam_size", "2", "--ctc_weight", "0.3", "--maxlenratio", "0.5"]
-PACK = [
-    "--asr_train_config",
-    "exp/asr/config.yaml",
-    "--asr_model_file",
-    "exp/asr/model.pth",
-    "--outpath",
-    "exp/asr/model.zip",
-]
 
 
 def _front_matter(card: str) -> dict:
@@ -61,7 +54,7 @@ def _score_stage_13() -> None:
 
 def test_hf_dir_holds_the_zip_a_model_card_and_tokens(recipe, capsys):
     _score_stage_13()
-    mtasr_pack.main([*PACK, "--hf_dir", "exp/asr/model_hf"])
+    mtasr_pack.main([*PACK_ARGS, "--hf_dir", "exp/asr/model_hf"])
     hf = recipe / "exp/asr/model_hf"
     files = sorted(p.relative_to(hf).as_posix() for p in hf.rglob("*") if p.is_file())
     packed = zipfile.ZipFile("exp/asr/model.zip").namelist()
@@ -94,13 +87,13 @@ def test_hf_dir_holds_the_zip_a_model_card_and_tokens(recipe, capsys):
 
 
 def test_without_results_the_card_says_so_and_a_rerun_replaces_the_folder(recipe):
-    mtasr_pack.main([*PACK, "--hf_dir", "out/model_hf", "--hf_license", "apache-2.0"])
+    mtasr_pack.main([*PACK_ARGS, "--hf_dir", "out/model_hf", "--hf_license", "apache-2.0"])
     card = Path("out/model_hf/README.md").read_text()
     assert _front_matter(card)["license"] == "apache-2.0"
     assert "No results: no stage-13 `result.json` under `exp/asr`" in card
     Path("out/model_hf/stale.txt").write_text("from before\n")
     _score_stage_13()
-    mtasr_pack.main([*PACK, "--hf_dir", "out/model_hf"])
+    mtasr_pack.main([*PACK_ARGS, "--hf_dir", "out/model_hf"])
     assert not Path("out/model_hf/stale.txt").exists()
     assert "|decode_sot|test|WER|all|" in Path("out/model_hf/README.md").read_text()
     assert sorted(p.name for p in Path("out").iterdir()) == ["model_hf"]
@@ -109,7 +102,7 @@ def test_without_results_the_card_says_so_and_a_rerun_replaces_the_folder(recipe
 def test_hf_dir_that_is_a_file_stops_before_packing(recipe, capsys):
     Path("exp/asr/model_hf").write_text("not a folder\n")
     with pytest.raises(SystemExit) as e:
-        mtasr_pack.main([*PACK, "--hf_dir", "exp/asr/model_hf"])
+        mtasr_pack.main([*PACK_ARGS, "--hf_dir", "exp/asr/model_hf"])
     assert e.value.code == 1
     assert "exp/asr/model_hf: --hf_dir exists and is not a directory" in capsys.readouterr().err
     assert not Path("exp/asr/model.zip").exists()
@@ -118,7 +111,7 @@ def test_hf_dir_that_is_a_file_stops_before_packing(recipe, capsys):
 
 
 def test_a_failed_write_leaves_the_old_folder(recipe, monkeypatch):
-    mtasr_pack.main([*PACK, "--hf_dir", "exp/asr/model_hf"])
+    mtasr_pack.main([*PACK_ARGS, "--hf_dir", "exp/asr/model_hf"])
     before = Path("exp/asr/model_hf/README.md").read_text()
 
     def broken(*args, **kwargs):

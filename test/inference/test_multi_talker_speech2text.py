@@ -20,6 +20,7 @@ from llm_helpers import (
 from task_helpers import (
     save_random_model,
     tiny_sot_config,
+    tiny_sot_exp,
     write_kaldi_dir,
     write_token_list,
     write_yaml,
@@ -175,10 +176,7 @@ def test_api_decodes_as_mtasr_inference(family, tmp_path, monkeypatch):
 
 @pytest.fixture(scope="module")
 def sot_exp(tmp_path_factory) -> Path:
-    tmp = tmp_path_factory.mktemp("sot")
-    write_token_list(tmp / "token_list")
-    config = write_yaml(tmp / "train.yaml", tiny_sot_config(tmp / "token_list"))
-    return save_random_model(config, tmp / "exp").parent
+    return tiny_sot_exp(tmp_path_factory.mktemp("sot"))
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from typing import Callable, Dict, Tuple
 import numpy as np
 import pytest
 import soundfile as sf
-from task_helpers import FS, save_random_model, tiny_sot_config, write_token_list, write_yaml
+from task_helpers import FS, tiny_sot_exp
 
 from espnet_mtasr.bin import mtasr_inference
 
@@ -92,10 +92,7 @@ BAD = [
 
 @pytest.fixture(scope="module")
 def exp(tmp_path_factory) -> Path:
-    d = tmp_path_factory.mktemp("exp")
-    write_token_list(d / "token_list")
-    conf = write_yaml(d / "train.yaml", tiny_sot_config(d / "token_list"))
-    return save_random_model(conf, d / "exp").parent
+    return tiny_sot_exp(tmp_path_factory.mktemp("exp"))
 
 
 def _tree(root: Path) -> Dict[str, str]:
