@@ -108,13 +108,10 @@ def unpack_folder(folder: PathLike, outpath: PathLike) -> Dict[str, str]:
     return retval
 
 
-def _pct(rate: Optional[float]) -> str:
-    return "-" if rate is None else f"{100 * rate:.1f}"
-
-
 def results_table(exp_dir: Optional[PathLike]) -> List[str]:
     """Markdown lines: the stage-13 results (every ``result.json`` under ``exp_dir``), or
     one line saying that there are none."""
+    from espnet_mtasr.metrics.percent import format_percent
     from espnet_mtasr.metrics.results_md import find_results
 
     sets = find_results([exp_dir]) if exp_dir is not None and Path(exp_dir).is_dir() else []
@@ -132,7 +129,8 @@ def results_table(exp_dir: Optional[PathLike]) -> List[str]:
         metric = "CER" if s.mode == "char" else "WER"
         for r in s.rows:
             cells = [Path(s.decode_dir).name, s.name, metric, r.talkers, str(r.num_utts)]
-            cells += [_pct(r.sot_rate), _pct(r.cp_rate), _pct(r.count_accuracy)]
+            cells += [format_percent(r.sot_rate), format_percent(r.cp_rate)]
+            cells.append(format_percent(r.count_accuracy))
             lines.append("|" + "|".join(c.replace("|", "\\|") for c in cells) + "|")
     return lines
 
