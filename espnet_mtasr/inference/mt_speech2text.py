@@ -74,7 +74,7 @@ def min_input_samples(model: torch.nn.Module) -> Optional[Tuple[int, str]]:
     without. ``None`` for a front-end without an STFT (then ESPnet's ``TooShortUttError``
     at decoding time is the check).
     """
-    from espnet_mtasr.utils.espnet_compat import legacy_nets_package
+    from espnet_mtasr.utils.espnet_compat import check_short_utt
 
     stft = getattr(getattr(model, "frontend", None), "stft", None)
     hop, n_fft = getattr(stft, "hop_length", None), getattr(stft, "n_fft", None)
@@ -83,12 +83,7 @@ def min_input_samples(model: torch.nn.Module) -> Optional[Tuple[int, str]]:
     embed = getattr(getattr(model, "encoder", None), "embed", None)
     frames = 1
     if embed is not None:
-        import importlib
-
-        subsampling = importlib.import_module(
-            f"{legacy_nets_package()}.pytorch_backend.transformer.subsampling"
-        )
-        frames = next(n for n in range(1, 1000) if not subsampling.check_short_utt(embed, n)[0])
+        frames = next(n for n in range(1, 1000) if not check_short_utt(embed, n)[0])
     if getattr(stft, "center", True):
         samples = max((frames - 1) * hop, n_fft // 2 + 1)
     else:

@@ -46,6 +46,7 @@ LEGACY_NETS_PACKAGES = ("espnet2.legacy.nets", "espnet.nets")
 _LEGACY_NAMES: Dict[str, str] = {
     "pad_list": "pytorch_backend.nets_utils",
     "TooShortUttError": "pytorch_backend.transformer.subsampling",
+    "check_short_utt": "pytorch_backend.transformer.subsampling",
     "BeamSearch": "beam_search",
     "Hypothesis": "beam_search",
     "BatchBeamSearch": "batch_beam_search",

@@ -16,6 +16,7 @@ from espnet_mtasr.utils import espnet_compat
 LEGACY = [
     ("pad_list", "pytorch_backend.nets_utils"),
     ("TooShortUttError", "pytorch_backend.transformer.subsampling"),
+    ("check_short_utt", "pytorch_backend.transformer.subsampling"),
     ("BeamSearch", "beam_search"),
     ("Hypothesis", "beam_search"),
     ("BatchBeamSearch", "batch_beam_search"),
