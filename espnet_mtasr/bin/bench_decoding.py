@@ -21,7 +21,6 @@ first system's; ``--out`` keeps every run's numbers.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import statistics
 import sys
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
 from espnet_mtasr.utils.errors import MTASRInputError, exit_on_input_error
+from espnet_mtasr.utils.fileio import write_json
 from espnet_mtasr.utils.kaldi_io import read_kaldi_lines
 
 logger = logging.getLogger("bench_decoding")
@@ -175,8 +175,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     result = run_benchmark(args.system, args.wav_scp, args.num_utts, args.runs, args.num_threads)
     print(format_table(result), end="")
     if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        write_json(args.out, result)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import List, Optional, Sequence
 
 from espnet_mtasr.utils.errors import MTASRInputError, exit_on_input_error
-from espnet_mtasr.utils.fileio import atomic_write
+from espnet_mtasr.utils.fileio import atomic_write, ensure_output_dir
 
 
 def _read_texts(text: Path) -> List[str]:
@@ -107,7 +107,7 @@ def make_token_list(
     if token_type not in ("char", "bpe"):
         raise MTASRInputError(f"--token_type must be char or bpe, not {token_type!r}")
     sentences = _read_texts(text)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    ensure_output_dir(out_dir)
     nlsyms = out_dir / "nlsyms.txt"
     with atomic_write(nlsyms) as f:
         f.write("".join(f"{s}\n" for s in symbols))

@@ -25,6 +25,7 @@ from typing import Dict, List, Optional, Tuple
 
 from espnet_mtasr.data.meeting import MeetingSession, meeting_windows, write_meeting_dir
 from espnet_mtasr.utils.errors import MTASRInputError, exit_on_input_error
+from espnet_mtasr.utils.fileio import check_output_dirs
 
 LOADERS = {"alimeeting": "load_alimeeting", "aishell4": "load_aishell4"}
 
@@ -78,6 +79,9 @@ def main(cmd: List[str] | None = None) -> None:
         raise MTASRInputError(
             "corpus folder not found", path=args.corpus_dir, fix="set it in db.sh"
         )
+    planned = plan_sets(args.corpus, {"train": [], "eval": [], "test": []}, 1.0, 0.0, 1.0)
+    names = [name for name, *_ in planned]
+    check_output_dirs([args.out_dir / name for name in names])  # before the first is written
     module = __import__(f"espnet_mtasr.data.{args.corpus}", fromlist=[LOADERS[args.corpus]])
     sessions = getattr(module, LOADERS[args.corpus])(args.corpus_dir)
     sets = plan_sets(

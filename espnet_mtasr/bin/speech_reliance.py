@@ -15,13 +15,13 @@ from its text prior, not from the speech. Prints both and writes them to ``--out
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from pathlib import Path
 from typing import Dict, Optional, Sequence
 
 from espnet_mtasr.utils.errors import MTASRInputError, exit_on_input_error
+from espnet_mtasr.utils.fileio import write_json
 from espnet_mtasr.utils.kaldi_io import read_kaldi_lines
 
 
@@ -100,8 +100,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
             f"{r['accuracy']:.3f} ({r['correct']}/{r['tokens']})"
         )
     if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        write_json(args.out, result)
 
 
 if __name__ == "__main__":

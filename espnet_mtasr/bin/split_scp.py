@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import List, Optional, Sequence
 
 from espnet_mtasr.utils.errors import MTASRInputError, exit_on_input_error
-from espnet_mtasr.utils.fileio import atomic_write
+from espnet_mtasr.utils.fileio import atomic_write, ensure_output_dir
 
 
 def split_lines(lines: Sequence[str], num_splits: int) -> List[List[str]]:
@@ -42,7 +42,7 @@ def split_scp(scp: Path, out_dir: Path, num_splits: int) -> List[Path]:
         parts = split_lines(lines, num_splits)
     except MTASRInputError as e:
         raise MTASRInputError(str(e), path=scp) from None
-    out_dir.mkdir(parents=True, exist_ok=True)
+    ensure_output_dir(out_dir)
     paths = []
     for i, part in enumerate(parts, 1):
         path = out_dir / f"split.{i}"

@@ -247,6 +247,7 @@ def validate_data_dir(
     _check_speakers(data_dir, files)
     max_talkers = _check_talkers(data_dir, files)
     _check_numbers(data_dir, files)
+    _check_talker_ends(data_dir, files)
     checked, pipes = _check_audio(data_dir, files["wav.scp"], check_audio, sample_rate)
     return DataDirReport(data_dir, len(utts), max_talkers, tuple(files), checked, pipes, fixes)
 
@@ -570,6 +571,42 @@ def _check_numbers(data_dir: Path, files: Dict[str, List[KaldiLine]]) -> None:
     ):
         for ln in files.get(name, []):
             _parse_number(data_dir / name, ln, ln.value, kind, what)
+
+
+# utt2dur and utt2talkers are written with 3 decimals; a talker may end this much late
+TALKER_END_TOLERANCE = 0.011
+
+
+def _check_talker_ends(data_dir: Path, files: Dict[str, List[KaldiLine]]) -> None:
+    """No talker of ``utt2talkers`` ends after its utterance (``utt2dur``, else ``segments``)."""
+    if "utt2talkers" not in files:
+        return
+    if "utt2dur" in files:
+        source = "utt2dur"
+        durations = {ln.key: float(ln.value) for ln in files["utt2dur"]}
+    elif "segments" in files:
+        source = "segments"
+        durations = {}
+        for ln in files["segments"]:
+            _, start, end = _segment_fields(data_dir / "segments", ln)
+            if end is not None:
+                durations[ln.key] = end - start
+    else:
+        return
+    for ln in files["utt2talkers"]:
+        if ln.key not in durations:
+            continue
+        for field in ln.value.split():
+            end = float(field.rsplit(":", 1)[1])
+            if end > durations[ln.key] + TALKER_END_TOLERANCE:
+                raise MTASRInputError(
+                    f"'{ln.key}': talker field '{field}' ends at {end} s, after the "
+                    f"utterance's {durations[ln.key]:.3f} s ({source})",
+                    data_dir / "utt2talkers",
+                    ln.line,
+                    "fix the corpus prep: clip talker end times to the utterance "
+                    "(or the offsets/durations it read are wrong)",
+                )
 
 
 def _check_audio(

@@ -8,15 +8,41 @@ Reads the metadata CSVs written by LibriMix's ``create_librimix_from_metadata.py
 LibriMix scripts write them) and the LibriSpeech transcripts of the source utterances
 (the ids in ``mixture_ID``, joined by ``_`` in source order).
 
-Talker start times come from offset columns when present: an ESPnet ``sot_asr1``-style
-``offset`` column (seconds; source 2 starts there, source 1 at 0; 2-talker only) or
-per-source ``source_<k>_offset`` columns (seconds; what
-:func:`espnet_mtasr.data.mixture.simulate_librimix` writes). Without them, or with all
-zeros, every talker starts at 0 and SOT order is source order. Talkers are ordered by
-start time, ties by source order. ``mix_single`` has one talker, source 1.
+Talker start times (seconds), in this order of precedence:
 
-A talker ends at start + the duration of its LibriSpeech flac (if the flac is present,
-else at the end of the mixture), clipped to the mixture length.
+1. ``offset_metadata`` (``prep_librimix --offset_metadata DIR``): the generation metadata
+   of ESPnet's ``egs2/librimix/sot_asr1``. That recipe (``local/data.sh``, stage 1) patches
+   LibriMix's ``create_librimix_from_metadata.py`` (``local/create_librimix_from_metadata.patch``)
+   and generates the mixtures from its own CSVs in ``local/metadta_Libri2Mix_offset/``
+   (ESPnet's spelling; linked as ``data/LibriMix/metadata/Libri2Mix_offset``), one per
+   LibriSpeech subset: ``libri2mix_{dev-clean,test-clean,train-clean-100,train-clean-360}.csv``
+   with columns ``mixture_ID,source_1_path,source_1_gain,source_2_path,source_2_gain,
+   noise_path,noise_gain,offset``. LibriMix names its output subset after that file
+   (``libri{n}mix_`` and ``-clean`` removed: ``train-clean-100`` -> ``train-100``), so
+   ``DIR/libri{n}mix_<name>.csv`` is the file whose name gives ``subset`` by that rule.
+   The patch left-pads every source after the first (``if i > 0``) with
+   ``int(offset * 16000)`` zero samples, at LibriSpeech's 16 kHz, before gains, resampling
+   to ``wav8k``/``wav16k`` and the ``max``/``min`` length fitting: source 1 starts at 0,
+   sources 2..n at ``int(offset * 16000) / 16000`` s, whatever the output rate. The mixture
+   CSVs of that tree (under ``data/LibriMix/libri_mix_single_offset/``) have no offset
+   column. Rows are joined by ``mixture_ID``; a mixture without a row is an error.
+2. Offset columns of the mixture CSV: ``offset`` (seconds; source 2 starts there, source 1
+   at 0; 2-source CSVs only) or per-source ``source_<k>_offset`` (seconds; what
+   :func:`espnet_mtasr.data.mixture.simulate_librimix` writes). With ``offset_metadata``
+   as well, they must agree with it to one 16 kHz sample (else an error naming both
+   files); the offset metadata's value is used.
+3. Neither: every talker starts at 0, as in LibriMix proper (JorisCos/LibriMix, fully
+   overlapped), and one info line says so. A tree that ESPnet ``sot_asr1`` generated
+   (its output folder ``libri_mix_single_offset``, or a ``metadata/Libri<n>Mix_offset``
+   folder beside the root) is an error instead, naming ``--offset_metadata``.
+
+Talkers are ordered by start time, ties by source order. ``mix_single`` has one talker,
+source 1, at 0. A talker ends at start + the duration of its LibriSpeech flac (if the flac
+is present, else at the end of the mixture), clipped to the mixture length.
+
+Both kinds of CSV are read strictly: UTF-8 (a byte-order mark is allowed), a header and
+at least one row, as many fields per row as the header, no empty offset cell; errors name
+the file and line.
 
 Output (see CONTRIBUTING.md): ``wav.scp text text_spk1..N utt2spk spk2utt utt2num_spk
 utt2talkers utt2dur``, utterance ids ``<k>spk-<mixture_ID>``, written atomically.
@@ -25,10 +51,13 @@ utt2talkers utt2dur``, utterance ids ``<k>spk-<mixture_ID>``, written atomically
 from __future__ import annotations
 
 import csv
+import io
+import logging
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, List, Mapping, Sequence, Tuple, Union
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import soundfile as sf
 from tqdm import tqdm
@@ -36,18 +65,23 @@ from tqdm import tqdm
 from espnet_mtasr.data.librispeech import LibriSpeechUtterance, index_librispeech
 from espnet_mtasr.text.sot import TalkerSegment, sot_serialize
 from espnet_mtasr.utils.errors import MTASRInputError
-from espnet_mtasr.utils.fileio import atomic_dir, write_kaldi_map
+from espnet_mtasr.utils.fileio import atomic_dir, read_text, write_kaldi_map
 
 __all__ = [
     "MIX_TYPES",
     "MixtureEntry",
+    "OffsetMetadata",
     "index_transcripts",
     "librimix_csv_path",
+    "offset_csv_path",
     "parse_source_spec",
     "prepare_librimix",
     "read_librimix_csv",
+    "read_offset_csv",
     "write_multitalker_dir",
 ]
+
+logger = logging.getLogger(__name__)
 
 PathLike = Union[str, Path]
 
@@ -55,6 +89,10 @@ MIX_TYPES = ("mix_clean", "mix_both", "mix_single")
 SAMPLE_RATES = {"8k": 8000, "16k": 16000}
 MODES = ("max", "min")
 _LIBRIMIX_DIR = re.compile(r"Libri\dMix")
+ESPNET_OFFSET_RATE = 16000
+"""The sot_asr1 patch delays sources by ``int(offset * 16000)`` samples at this rate."""
+_SOT_ASR1_OUTDIR = "libri_mix_single_offset"  # sot_asr1's --librimix_outdir
+_SOT_ASR1_OFFSETS = "<espnet>/egs2/librimix/sot_asr1/local/metadta_Libri2Mix_offset"
 
 
 @dataclass(frozen=True)
@@ -134,13 +172,115 @@ def _resolve_wav(raw: str, librimix_root: Path, canonical: Path) -> Tuple[Path |
     return None, cands
 
 
-def _offsets(row: Mapping[str, str], n_src: int, csv_path: Path, line: int) -> List[float]:
-    """Start time (seconds) of each of the ``n_src`` sources of a CSV row."""
-    per_source = [f"source_{k}_offset" for k in range(1, n_src + 1)]
-    values: List[str]
-    if any(c in row for c in per_source):
-        values = [row.get(c) or "0" for c in per_source]
-    elif "offset" in row:
+def _read_csv(
+    path: Path, required: Sequence[str], fix: str
+) -> Tuple[List[str], List[Tuple[int, Dict[str, str]]]]:
+    """A metadata CSV read strictly: ``(header, [(line, row), ...])``, blank lines skipped.
+
+    Raises:
+        MTASRInputError: naming ``path`` (and the line): unreadable, not UTF-8 (a UTF-8
+            byte-order mark is fine), malformed CSV, no header, a missing ``required``
+            column (``fix`` says what to give), a row with another number of fields than
+            the header, no row after the header.
+    """
+    text = read_text(path, "CSV")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header: List[str] = []
+    rows: List[Tuple[int, Dict[str, str]]] = []
+    try:
+        for values in reader:
+            if not values:
+                continue
+            if not header:
+                header = values
+                missing = [c for c in required if c not in header]
+                if missing:
+                    raise MTASRInputError(
+                        f"missing column(s) {missing}; header is {header}",
+                        path=path,
+                        line=reader.line_num,
+                        fix=fix,
+                    )
+                continue
+            if len(values) != len(header):
+                raise MTASRInputError(
+                    f"{len(values)} fields, the header has {len(header)}",
+                    path=path,
+                    line=reader.line_num,
+                )
+            rows.append((reader.line_num, dict(zip(header, values))))
+    except csv.Error as e:
+        raise MTASRInputError(f"not a valid CSV: {e}", path=path, line=reader.line_num) from None
+    if not header:
+        raise MTASRInputError("empty CSV (no header)", path=path, line=1, fix=fix)
+    if not rows:
+        raise MTASRInputError(
+            "only a header, no mixture rows", path=path, line=1, fix="regenerate the CSV"
+        )
+    return header, rows
+
+
+def _seconds(text: str, column: str, path: Path, line: int) -> float:
+    """A non-negative, finite time in seconds from a CSV cell.
+
+    Raises:
+        MTASRInputError: naming ``path:line`` and ``column``: an empty cell, not a number,
+            negative, inf or nan.
+    """
+    if not text.strip():
+        raise MTASRInputError(
+            f"empty {column} cell",
+            path=path,
+            line=line,
+            fix="give the offset in seconds (0 for a talker starting with the mixture)",
+        )
+    try:
+        value = float(text)
+    except ValueError:
+        raise MTASRInputError(
+            f"{column} {text!r} is not a number (seconds)", path=path, line=line
+        ) from None
+    if not math.isfinite(value) or value < 0:
+        raise MTASRInputError(
+            f"{column} {text!r} is not a time: it must be finite and >= 0 (seconds)",
+            path=path,
+            line=line,
+        )
+    return value
+
+
+_PER_SOURCE_OFFSET = re.compile(r"source_\d+_offset")
+
+
+def _has_offset_columns(header: Sequence[str]) -> bool:
+    """Whether a mixture CSV has an ``offset`` or ``source_<k>_offset`` column."""
+    return any(c == "offset" or _PER_SOURCE_OFFSET.fullmatch(c) for c in header)
+
+
+def _csv_starts(
+    header: Sequence[str],
+    row: Mapping[str, str],
+    n_src: int,
+    n_talkers: int,
+    csv_path: Path,
+    line: int,
+) -> Optional[List[float]]:
+    """Start (seconds) of talkers ``1..n_talkers`` from the mixture CSV's offset columns.
+
+    ``None`` if the CSV has none (real LibriMix). See the module docstring for the columns.
+    """
+    per_source = [f"source_{k}_offset" for k in range(1, n_talkers + 1)]
+    if any(_PER_SOURCE_OFFSET.fullmatch(c) for c in header):
+        missing = [c for c in per_source if c not in header]
+        if missing:
+            raise MTASRInputError(
+                f"offset column(s) {missing} missing; header is {list(header)}",
+                path=csv_path,
+                line=1,
+                fix="give one source_<k>_offset column per talker of the CSV",
+            )
+        return [_seconds(row[c], c, csv_path, line) for c in per_source]
+    if "offset" in header:
         if n_src != 2:
             raise MTASRInputError(
                 f"an 'offset' column (ESPnet sot_asr1 style) is defined for 2-source "
@@ -149,18 +289,125 @@ def _offsets(row: Mapping[str, str], n_src: int, csv_path: Path, line: int) -> L
                 line=1,
                 fix="give per-source source_<k>_offset columns (seconds)",
             )
-        values = ["0", row["offset"] or "0"]
-    else:
-        values = ["0"] * n_src
-    try:
-        out = [float(v) for v in values]
-    except ValueError:
+        return [0.0, _seconds(row["offset"], "offset", csv_path, line)][:n_talkers]
+    return None
+
+
+@dataclass(frozen=True)
+class OffsetMetadata:
+    """ESPnet ``sot_asr1`` generation metadata of one subset (see the module docstring).
+
+    Attributes:
+        path: the ``libri{n}mix_<name>.csv`` it was read from.
+        delays: ``mixture_ID -> (start of sources 2..n in seconds, line in path)``; the
+            start is ``int(offset * 16000) / 16000``, where the patched LibriMix put it.
+    """
+
+    path: Path
+    delays: Mapping[str, Tuple[float, int]]
+
+
+def _librimix_subset(csv_name: str, n_src: int) -> str:
+    """The output subset LibriMix names after a generation CSV (its own rule)."""
+    return csv_name.replace(f"libri{n_src}mix_", "").replace("-clean", "").replace(".csv", "")
+
+
+def offset_csv_path(offset_metadata: PathLike, n_src: int, subset: str) -> Path:
+    """The CSV of ``offset_metadata`` that LibriMix turned into ``subset``.
+
+    That is ``libri{n_src}mix_<name>.csv`` with ``<name>`` giving ``subset`` by LibriMix's
+    rule (``-clean`` removed): ``libri2mix_dev-clean.csv`` for ``dev``,
+    ``libri2mix_train-clean-100.csv`` for ``train-100``; ``libri2mix_dev.csv`` also works.
+
+    Raises:
+        MTASRInputError: ``offset_metadata`` is not a directory; no CSV, or several, for
+            ``subset`` (the message names the expected file).
+    """
+    d = Path(offset_metadata)
+    fix = f"give --offset_metadata the folder of ESPnet sot_asr1's CSVs ({_SOT_ASR1_OFFSETS})"
+    if not d.is_dir():
+        what = "is not a directory" if d.exists() else "not found"
+        raise MTASRInputError(f"offset metadata directory {what}", path=d, fix=fix)
+    found = sorted(
+        p for p in d.glob(f"libri{n_src}mix_*.csv") if _librimix_subset(p.name, n_src) == subset
+    )
+    if len(found) == 1:
+        return found[0]
+    if found:
         raise MTASRInputError(
-            f"offsets {values} are not numbers", path=csv_path, line=line
-        ) from None
-    if any(o < 0 for o in out):
-        raise MTASRInputError(f"negative offset in {values}", path=csv_path, line=line)
-    return out
+            f"several offset CSVs for {n_src}-source subset {subset}: "
+            f"{', '.join(p.name for p in found)}",
+            path=d,
+            fix="keep the one the mixtures were generated from",
+        )
+    head, sep, tail = subset.partition("-")
+    expected = d / f"libri{n_src}mix_{head}-clean{sep}{tail}.csv"
+    have = sorted(p.name for p in d.glob("*.csv"))
+    raise MTASRInputError(
+        f"not found: the offset metadata of the {n_src}-source mixtures of subset {subset} "
+        f"(libri{n_src}mix_{subset}.csv would also do); {d} has {have}",
+        path=expected,
+        fix=fix,
+    )
+
+
+def read_offset_csv(path: PathLike) -> OffsetMetadata:
+    """Read one ESPnet ``sot_asr1`` generation CSV (needs ``mixture_ID`` and ``offset``).
+
+    Raises:
+        MTASRInputError: naming the file and line: see :func:`_read_csv`; an empty mixture
+            id, a duplicate one, an empty or bad ``offset`` cell.
+    """
+    path = Path(path)
+    _, rows = _read_csv(
+        path,
+        ("mixture_ID", "offset"),
+        fix="give ESPnet sot_asr1's generation CSV (mixture_ID,source_1_path,...,offset)",
+    )
+    delays: Dict[str, Tuple[float, int]] = {}
+    for line, row in rows:
+        mid = row["mixture_ID"]
+        if not mid:
+            raise MTASRInputError("empty mixture_ID", path=path, line=line)
+        if mid in delays:
+            raise MTASRInputError(
+                f"duplicate mixture_ID {mid} (first on line {delays[mid][1]})",
+                path=path,
+                line=line,
+                fix="remove the duplicate row",
+            )
+        offset = _seconds(row["offset"], "offset", path, line)
+        delays[mid] = (int(offset * ESPNET_OFFSET_RATE) / ESPNET_OFFSET_RATE, line)
+    return OffsetMetadata(path, delays)
+
+
+def _sot_asr1_offsets(librimix_root: Path, n_src: int) -> Optional[str]:
+    """Where the offsets are, if ESPnet ``sot_asr1`` generated ``librimix_root``; else None."""
+    root = librimix_root.resolve()
+    linked = root.parent / "metadata" / f"Libri{n_src}Mix_offset"  # sot_asr1's ln -s
+    if linked.is_dir():
+        return str(linked)
+    return _SOT_ASR1_OFFSETS if root.name == _SOT_ASR1_OUTDIR else None
+
+
+def _check_zero_starts(librimix_root: Path, n_src: int, csv_path: Path) -> None:
+    """No offsets anywhere for a multi-talker CSV: stop on a sot_asr1 tree, else say so."""
+    offsets = _sot_asr1_offsets(librimix_root, n_src)
+    if offsets is not None:
+        raise MTASRInputError(
+            f"no offset columns, and {librimix_root} was generated by ESPnet "
+            f"egs2/librimix/sot_asr1 (sources 2..n start 1.0-1.5 s late): taking every "
+            f"start as 0 would be wrong",
+            path=csv_path,
+            line=1,
+            fix=f"pass --offset_metadata {offsets}",
+        )
+    logger.info(
+        "%s: no offset columns: every talker starts at 0 s (LibriMix proper); for mixtures "
+        "from ESPnet egs2/librimix/sot_asr1 pass --offset_metadata %s",
+        csv_path,
+        _SOT_ASR1_OFFSETS,
+    )
 
 
 def index_transcripts(root: PathLike) -> Dict[str, LibriSpeechUtterance]:
@@ -217,6 +464,43 @@ class _DurationCache:
         return self._cache[audio]
 
 
+def _starts(
+    header: Sequence[str],
+    row: Mapping[str, str],
+    n_src: int,
+    n_talkers: int,
+    offsets: Optional[OffsetMetadata],
+    csv_path: Path,
+    line: int,
+) -> List[float]:
+    """Start (seconds) of talkers ``1..n_talkers`` of one mixture (module docstring)."""
+    from_csv = _csv_starts(header, row, n_src, n_talkers, csv_path, line)
+    if offsets is None:
+        return from_csv if from_csv is not None else [0.0] * n_talkers
+    mid = row["mixture_ID"]
+    if mid not in offsets.delays:
+        raise MTASRInputError(
+            f"mixture {mid} has no row in the offset metadata {offsets.path}",
+            path=csv_path,
+            line=line,
+            fix="give --offset_metadata the CSVs these mixtures were generated from",
+        )
+    delay, offset_line = offsets.delays[mid]
+    starts = [0.0] + [delay] * (n_talkers - 1)
+    if from_csv is not None and any(
+        abs(a - b) > 1.0 / ESPNET_OFFSET_RATE + 1e-9 for a, b in zip(from_csv, starts)
+    ):
+        shown = [", ".join(f"{t:.6f}" for t in ts) for ts in (from_csv, starts)]
+        raise MTASRInputError(
+            f"mixture {mid}: the CSV's offset columns give starts {shown[0]} s, the offset "
+            f"metadata {offsets.path}:{offset_line} gives {shown[1]} s",
+            path=csv_path,
+            line=line,
+            fix="drop --offset_metadata, or give the one these mixtures were generated from",
+        )
+    return starts
+
+
 def read_librimix_csv(
     csv_path: PathLike,
     n_src: int,
@@ -227,6 +511,7 @@ def read_librimix_csv(
     sample_rate: str = "16k",
     mode: str = "max",
     durations: Callable[[Path | None], float | None] | None = None,
+    offsets: Optional[OffsetMetadata] = None,
 ) -> List[MixtureEntry]:
     """Read and check one LibriMix metadata CSV.
 
@@ -242,45 +527,32 @@ def read_librimix_csv(
         mode: ``"max"`` or ``"min"``.
         durations: audio path (or ``None``) -> duration in seconds (or ``None`` if
             unknown); default a fresh cache over ``soundfile.info``.
+        offsets: ESPnet ``sot_asr1`` offsets of these mixtures (:func:`read_offset_csv`);
+            ``None``: the CSV's offset columns, else all talkers at 0 (module docstring).
 
     Returns:
         One entry per CSV row, in file order.
 
     Raises:
-        MTASRInputError: naming the CSV line: missing columns, a duplicate mixture id, a
-            mixture id of the wrong form, an utterance without transcript or with an empty
-            one, a missing mixture wav, a wrong sample rate, a bad offset.
+        MTASRInputError: naming the CSV line: not UTF-8, no rows, missing columns, a
+            duplicate mixture id, a mixture id of the wrong form, an utterance without
+            transcript or with an empty one, a missing mixture wav, a wrong sample rate, a
+            bad or empty offset cell, a mixture without a row in ``offsets`` or whose
+            offset columns disagree with it, no offsets at all on a sot_asr1 tree.
     """
     csv_path = Path(csv_path)
     librimix_root = Path(librimix_root)
     rate = SAMPLE_RATES[sample_rate]
     durations = durations or _DurationCache()
     n_talkers = 1 if mix_type == "mix_single" else n_src
-    with open(csv_path, newline="", encoding="utf-8") as f:
-        rows = list(csv.reader(f))
-    if not rows:
-        raise MTASRInputError("empty CSV (no header)", path=csv_path, line=1)
-    header = rows[0]
-    missing = [c for c in ("mixture_ID", "mixture_path") if c not in header]
-    if missing:
-        raise MTASRInputError(
-            f"missing column(s) {missing}; header is {header}",
-            path=csv_path,
-            line=1,
-            fix="give a LibriMix metadata CSV",
-        )
+    header, rows = _read_csv(
+        csv_path, ("mixture_ID", "mixture_path"), fix="give a LibriMix metadata CSV"
+    )
+    if offsets is None and n_talkers > 1 and not _has_offset_columns(header):
+        _check_zero_starts(librimix_root, n_src, csv_path)
     entries: List[MixtureEntry] = []
     first_line: Dict[str, int] = {}
-    for line, values in enumerate(
-        tqdm(rows[1:], desc=csv_path.name, unit="mix", leave=False), start=2
-    ):
-        if not values:
-            continue
-        if len(values) != len(header):
-            raise MTASRInputError(
-                f"{len(values)} fields, the header has {len(header)}", path=csv_path, line=line
-            )
-        row = dict(zip(header, values))
+    for line, row in tqdm(rows, desc=csv_path.name, unit="mix", leave=False):
         mid = row["mixture_ID"]
         if mid in first_line:
             raise MTASRInputError(
@@ -317,7 +589,7 @@ def read_librimix_csv(
                 fix="use --sample_rate matching the wav{8k,16k} directory",
             )
         mix_dur = info.frames / info.samplerate
-        offsets = _offsets(row, n_src, csv_path, line)
+        starts = _starts(header, row, n_src, n_talkers, offsets, csv_path, line)
         talkers = []
         for k in range(n_talkers):
             utt = transcripts.get(utt_ids[k])
@@ -336,7 +608,7 @@ def read_librimix_csv(
                     line=line,
                     fix="restore the LibriSpeech transcript",
                 )
-            start = offsets[k]
+            start = starts[k]
             if start >= mix_dur:
                 raise MTASRInputError(
                     f"source {k + 1} offset {start} s is beyond the mixture end {mix_dur:.3f} s",
@@ -403,6 +675,7 @@ def prepare_librimix(
     subset: str,
     sample_rate: str = "16k",
     mode: str = "max",
+    offset_metadata: Optional[PathLike] = None,
 ) -> Path:
     """Prepare one LibriMix subset as a multi-talker Kaldi data dir.
 
@@ -417,6 +690,10 @@ def prepare_librimix(
         subset: ``train-100``, ``train-360``, ``dev`` or ``test`` (or a simulated name).
         sample_rate: ``"16k"`` or ``"8k"``.
         mode: ``"max"`` or ``"min"``.
+        offset_metadata: ESPnet ``sot_asr1``'s ``local/metadta_Libri2Mix_offset`` (or a
+            folder like it): the talker start times of every ``n_src >= 2`` part come from
+            its ``libri{n_src}mix_<name>.csv`` (:func:`offset_csv_path`), joined by
+            ``mixture_ID`` (see the module docstring).
 
     Returns:
         ``out_dir``.
@@ -447,11 +724,24 @@ def prepare_librimix(
                 path=p,
                 fix="check --librimix_root, --subset, --sample_rate, --mode and --sources",
             )
+    offsets: Dict[int, OffsetMetadata] = {}
+    if offset_metadata is not None:
+        found = {n: offset_csv_path(offset_metadata, n, subset) for n, _ in sources if n > 1}
+        offsets = {n: read_offset_csv(p) for n, p in found.items()}
     transcripts = index_transcripts(librispeech_root)
     durations = _DurationCache()
     entries: List[MixtureEntry] = []
     for (n, t), p in zip(sources, csv_paths):
         entries += read_librimix_csv(
-            p, n, t, transcripts, librimix_root, subset, sample_rate, mode, durations
+            p,
+            n,
+            t,
+            transcripts,
+            librimix_root,
+            subset,
+            sample_rate,
+            mode,
+            durations,
+            offsets.get(n),
         )
     return write_multitalker_dir(entries, out_dir)

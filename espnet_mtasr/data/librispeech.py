@@ -19,7 +19,7 @@ import soundfile as sf
 from tqdm import tqdm
 
 from espnet_mtasr.utils.errors import MTASRInputError
-from espnet_mtasr.utils.fileio import atomic_dir, write_kaldi_map
+from espnet_mtasr.utils.fileio import atomic_dir, read_text, write_kaldi_map
 
 __all__ = [
     "LibriSpeechUtterance",
@@ -75,21 +75,20 @@ def find_librispeech_dir(root: PathLike) -> Path:
 def _read_trans(path: Path, subset: str) -> Iterable[LibriSpeechUtterance]:
     """Parse one ``<spk>-<chap>.trans.txt`` file."""
     speaker = path.parent.parent.name
-    with open(path, encoding="utf-8") as f:
-        for lineno, raw in enumerate(f, 1):
-            line = raw.strip()
-            if not line:
-                continue
-            utt_id, _, text = line.partition(" ")
-            yield LibriSpeechUtterance(
-                utt_id=utt_id,
-                speaker=speaker,
-                subset=subset,
-                text=" ".join(text.split()),
-                audio=path.parent / f"{utt_id}.flac",
-                trans_path=path,
-                line=lineno,
-            )
+    for lineno, raw in enumerate(read_text(path, "transcript").splitlines(), 1):
+        line = raw.strip()
+        if not line:
+            continue
+        utt_id, _, text = line.partition(" ")
+        yield LibriSpeechUtterance(
+            utt_id=utt_id,
+            speaker=speaker,
+            subset=subset,
+            text=" ".join(text.split()),
+            audio=path.parent / f"{utt_id}.flac",
+            trans_path=path,
+            line=lineno,
+        )
 
 
 def index_librispeech(

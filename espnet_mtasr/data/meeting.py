@@ -35,7 +35,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 from espnet_mtasr.text.sot import TalkerSegment, sot_join
 from espnet_mtasr.text.speaker_tags import spk_tag_serialize
 from espnet_mtasr.utils.errors import MTASRInputError
-from espnet_mtasr.utils.fileio import atomic_dir, write_kaldi_map
+from espnet_mtasr.utils.fileio import atomic_dir, read_text, write_kaldi_map
 
 __all__ = [
     "MeetingSession",
@@ -100,10 +100,7 @@ def scan_textgrid(path: Path) -> Dict[str, List[TextGridInterval]]:
             used twice.
     """
     path = Path(path)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as e:
-        raise MTASRInputError(f"cannot read TextGrid: {e}", path=path) from e
+    lines = read_text(path, "TextGrid").splitlines()
     first = next((ln.strip() for ln in lines if ln.strip()), "")
     if first.replace(" ", "") != 'Filetype="ooTextFile"':
         raise MTASRInputError(

@@ -53,7 +53,7 @@ import soxr
 from tqdm import tqdm
 
 from espnet_mtasr.utils.errors import MTASRInputError
-from espnet_mtasr.utils.fileio import atomic_dir, atomic_write
+from espnet_mtasr.utils.fileio import atomic_dir, atomic_write, check_output_dirs
 from espnet_mtasr.utils.kaldi_io import read_kaldi_lines
 
 __all__ = [
@@ -494,6 +494,7 @@ def simulate_librimix(
     final = {n: _mix_dir(out_root, n, sample_rate) / subset for n in groups}
     lengths: Dict[Tuple[int, int], int] = {}
 
+    check_output_dirs(list(final.values()))  # all of them before the first is written
     with _remove_new_empty_dirs(list(final.values())), contextlib.ExitStack() as stack:
         tmp = {n: stack.enter_context(atomic_dir(final[n])) for n in sorted(groups)}
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Iterable, Sequence, Union
 
 from espnet_mtasr.utils.errors import MTASRInputError
+from espnet_mtasr.utils.fileio import ensure_output_dir
 
 SPECIAL_TOKENS = {"unk": "<unk>", "bos": "<s>", "eos": "</s>", "pad": "<pad>"}
 
@@ -59,6 +60,6 @@ def train_llm_tokenizer(
     )
     fast.add_tokens(list(added_tokens), special_tokens=False)
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    ensure_output_dir(out_dir)
     fast.save_pretrained(str(out_dir))
     return fast

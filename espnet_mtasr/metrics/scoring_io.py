@@ -6,7 +6,6 @@ Inputs are checked with messages that name the file and line
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,7 +28,7 @@ from espnet_mtasr.metrics.wer import (
 )
 from espnet_mtasr.utils import kaldi_io
 from espnet_mtasr.utils.errors import MTASRInputError
-from espnet_mtasr.utils.fileio import atomic_write
+from espnet_mtasr.utils.fileio import atomic_write, ensure_output_dir, write_json
 
 __all__ = [
     "ScoringInput",
@@ -39,7 +38,6 @@ __all__ = [
     "read_talker_counts",
     "score_to_dir",
     "seglst_from_streams",
-    "write_json",
     "write_seglst",
     "write_utt_errors",
 ]
@@ -329,13 +327,6 @@ def seglst_from_streams(
     return out
 
 
-def write_json(path: PathLike, obj: Any) -> None:
-    """Write ``obj`` as UTF-8 JSON (2-space indent), atomically."""
-    with atomic_write(path) as f:
-        json.dump(obj, f, ensure_ascii=False, indent=2)
-        f.write("\n")
-
-
 def write_seglst(
     path: PathLike, texts: Mapping[str, str], text_format: str = "sot", mode: str = "word"
 ) -> None:
@@ -483,7 +474,7 @@ def score_to_dir(
     clash = sorted(set(summary) & set(extra or {}))
     if clash:
         raise ValueError(f"extra result.json keys {clash} clash with the scores")
-    out_dir.mkdir(parents=True, exist_ok=True)  # all checked: from here on only writes
+    ensure_output_dir(out_dir)  # all checked: from here on only writes
     with atomic_write(out_dir / "result.txt") as f:
         f.write(format_result_table(score, title))
         f.write(f"# cp{er} check with meeteval: {meeteval_cmd}\n")

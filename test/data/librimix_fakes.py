@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import soundfile as sf
@@ -207,3 +207,87 @@ def write_single_speaker_dir(
     for name, items in (("wav.scp", wav), ("utt2spk", spk), ("text", text)):
         (out_dir / name).write_text("".join(f"{k} {v}\n" for k, v in sorted(items.items())))
     return data
+
+
+ESPNET_OFFSET_COLUMNS = [
+    "mixture_ID", "source_1_path", "source_1_gain", "source_2_path", "source_2_gain",
+    "noise_path", "noise_gain", "offset",
+]  # fmt: skip
+"""Columns of ESPnet sot_asr1's ``local/metadta_Libri2Mix_offset/libri2mix_<subset>.csv``."""
+
+SOT_ASR1_OFFSETS = {MIX2: "1.0968539838350138", MIX2_TIE: "1.4970402257949407"}
+"""``offset`` cells of the fake sot_asr1 tree (values as in ESPnet's dev-clean CSV)."""
+
+
+def write_espnet_offset_csv(
+    offset_dir: Path, librispeech_subset: str, rows: Sequence[Tuple[str, str]]
+) -> Path:
+    """``<offset_dir>/libri2mix_<librispeech_subset>.csv`` with ESPnet's columns.
+
+    Args:
+        rows: ``(mixture_ID, offset cell)``; paths and gains are made up like ESPnet's.
+    """
+    lines = [ESPNET_OFFSET_COLUMNS]
+    for i, (mid, offset) in enumerate(rows):
+        u1, u2 = mid.split("_")
+        src = [
+            f"{librispeech_subset}/{u.split('-')[0]}/{u.split('-')[1]}/{u}.flac" for u in (u1, u2)
+        ]
+        lines.append(
+            [mid, src[0], f"{0.79 + i / 10}", src[1], f"{0.21 + i / 10}"]
+            + [f"cv/20oo0109_0.72115_01ua010r_-0.72115_{i}.wav", "1.11", offset]
+        )
+    offset_dir.mkdir(parents=True, exist_ok=True)
+    path = offset_dir / f"libri2mix_{librispeech_subset}.csv"
+    with open(path, "w", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(lines)
+    return path
+
+
+@dataclass
+class SotAsr1Tree:
+    """A LibriMix tree as ESPnet's ``egs2/librimix/sot_asr1`` stage 1 leaves it."""
+
+    root: Path
+    """``data/LibriMix/libri_mix_single_offset``: the ``--librimix_root``."""
+    offset_dir: Path
+    """The recipe's ``local/metadta_Libri2Mix_offset``."""
+    link: Path
+    """``data/LibriMix/metadata/Libri2Mix_offset``, stage 1's link to ``offset_dir``."""
+    offset_csv: Path
+    mixture_csvs: Dict[str, Path]
+    librispeech: Path
+
+
+def sot_asr1_samples(mixture_id: str, offset: str) -> int:
+    """Length (samples) of a ``max`` mixture made by the sot_asr1 patch: source 2 padded
+    with ``int(offset * 16000)`` zeros, the longer source kept."""
+    lengths = [int(round(LIBRISPEECH_UTTS[u][1] * SR)) for u in mixture_id.split("_")]
+    return max(lengths[0], int(float(offset) * SR) + lengths[1])
+
+
+def build_sot_asr1_tree(tmp_path: Path) -> SotAsr1Tree:
+    """``MIX2`` and ``MIX2_TIE`` (subset ``dev``) at :data:`SOT_ASR1_OFFSETS`.
+
+    The mixture CSVs are LibriMix's (``mix_clean``, ``mix_both``, ``mix_single``; no offset
+    column, absolute paths of the generating run); the offsets are only in
+    ``libri2mix_dev-clean.csv``, beside an ``_info.csv`` as in ESPnet.
+    """
+    recipe = tmp_path / "espnet" / "egs2" / "librimix" / "sot_asr1"
+    offset_dir = recipe / "local" / "metadta_Libri2Mix_offset"
+    offset_csv = write_espnet_offset_csv(offset_dir, "dev-clean", list(SOT_ASR1_OFFSETS.items()))
+    (offset_dir / "libri2mix_dev-clean_info.csv").write_text(
+        "mixture_ID,speaker_1_ID,speaker_1_sex,speaker_2_ID,speaker_2_sex\n"
+    )
+    librimix = recipe / "data" / "LibriMix"
+    link = librimix / "metadata" / "Libri2Mix_offset"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(offset_dir)
+    root = librimix / "libri_mix_single_offset"
+    rows = [MixRow(m, sot_asr1_samples(m, o) / SR) for m, o in SOT_ASR1_OFFSETS.items()]
+    csvs = {
+        t: write_librimix_csv(root, 2, "dev", t, rows, path_root=str(root))
+        for t in ("mix_clean", "mix_both", "mix_single")
+    }
+    librispeech = write_librispeech(tmp_path / "ls", LIBRISPEECH_UTTS)
+    return SotAsr1Tree(root, offset_dir, link, offset_csv, csvs, librispeech)

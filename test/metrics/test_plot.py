@@ -7,6 +7,7 @@ from espnet_mtasr.metrics import score_corpus
 from espnet_mtasr.metrics.plot import plot_talkers
 from espnet_mtasr.metrics.results_md import ScoredSet
 from espnet_mtasr.metrics.talker_count import count_confusion
+from espnet_mtasr.utils.errors import MTASRInputError
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -63,6 +64,6 @@ def test_rewrites_in_place(tmp_path):
 def test_unwritable_target_leaves_nothing(tmp_path):
     s = scored_set({"a": "x"}, {"a": "x"}, {"a": 1})
     (tmp_path / "talkers.png").mkdir()  # a directory in the way
-    with pytest.raises(OSError):
+    with pytest.raises(MTASRInputError, match="talkers.png: exists and is a directory"):
         plot_talkers(s, tmp_path / "talkers.png")
     assert [p.name for p in tmp_path.iterdir()] == ["talkers.png"]

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # LibriMix (2- and/or 3-speaker) multi-talker ASR. Set LIBRIMIX and LIBRISPEECH in db.sh
-# (and WAVLM_LARGE, LLAMA_3B for the LLM systems). Offsets: metadata with an `offset`
-# column (ESPnet sot_asr1) or per-source `source_<k>_offset` columns gives start-time
-# order; without offsets, source order.
+# (and WAVLM_LARGE, LLAMA_3B for the LLM systems). Offsets give start-time order: for the
+# tree of ESPnet's egs2/librimix/sot_asr1 set LIBRIMIX_OFFSET_METADATA (its
+# local/metadta_Libri2Mix_offset); per-source `source_<k>_offset` columns also work;
+# without offsets (LibriMix proper), source order.
 #
 # Systems (--system; see README.md):
 #   sot_aed  (default) the SOT-AED baseline: ESPnet conformer encoder + transformer decoder

@@ -88,6 +88,8 @@ fi
 
 if [ "${stage}" -le 3 ] && [ "${stop_stage}" -ge 3 ]; then
     log "data.sh step 3: LibriMix preparation (the real recipe's code) -> data/{train,dev,test}"
+    # Every output path must be writable before the first set is written.
+    python -m espnet_mtasr.bin.check_output_dirs data/train data/dev data/test
     for pair in "train-100 train" "dev dev" "test test"; do
         # shellcheck disable=SC2086
         set -- ${pair}
