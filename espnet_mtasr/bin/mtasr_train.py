@@ -7,6 +7,10 @@ and the plugin's model families (``--model``)::
     python -m espnet_mtasr.bin.mtasr_train --print_config --encoder conformer \\
         --decoder transformer > conf/train_sot.yaml
     python -m espnet_mtasr.bin.mtasr_train --config conf/train_sot.yaml ...
+
+A bad option, e.g. a key that the chosen class does not take (``encoder_conf:
+{outptu_size: 8}``), ends it with one ``ERROR:`` line and exit status 1, before
+``--print_config`` prints or anything is written (``MTASRTask.check_conf_keys``).
 """
 
 from __future__ import annotations

@@ -23,6 +23,14 @@ and ``token_list``) and ``**model_conf``. A family that takes ``separator_branch
 that is configured but not taken by the model, or required by it (no default, annotation
 not ``Optional``) but not configured, is an error naming the option.
 
+Before anything is built, every ``<kind>_conf`` (and ``model_conf``, ``ctc_conf``,
+``optim_conf``, ...) is checked against the constructor of the class it goes to
+(:meth:`MTASRTask.check_conf_keys`, :mod:`espnet_mtasr.tasks.conf_keys`): a misspelt key
+(``encoder_conf: {outptu_size: 8}``) or one that ``build_model`` derives itself
+(``input_size``) is an error naming the option, the key, the class and the closest names.
+``MTASRTask.main`` runs the same check first, so ``--print_config`` and training stop
+before printing or writing anything.
+
 Training, collect-stats and inference all go through ESPnet's ``AbsTask`` machinery
 (``MTASRTask.main``, ``build_model_from_file``), so a packed model (``espnet2.bin.pack``)
 rebuilds with the plugin's classes when loaded through this task.
@@ -36,7 +44,19 @@ import logging
 import sys
 import typing
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, TextIO, Tuple, Type
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    FrozenSet,
+    Iterator,
+    List,
+    Optional,
+    Sequence,
+    TextIO,
+    Tuple,
+    Type,
+)
 
 import numpy as np
 import torch
@@ -51,6 +71,7 @@ from espnet2.asr.specaug.abs_specaug import AbsSpecAug
 from espnet2.asr_transducer.joint_network import JointNetwork
 from espnet2.layers.abs_normalize import AbsNormalize
 from espnet2.tasks import asr as espnet_asr
+from espnet2.tasks.abs_task import optim_classes, scheduler_classes
 from espnet2.tasks.asr import ASRTask
 from espnet2.torch_utils.initialize import initialize
 from espnet2.train.abs_espnet_model import AbsESPnetModel
@@ -73,6 +94,7 @@ from espnet_mtasr.models.encoder_only_model import EncoderOnlyModel
 from espnet_mtasr.models.llm_sot_model import LLMSOTModel
 from espnet_mtasr.models.sa_llm_model import SALLMModel
 from espnet_mtasr.models.sop_llm_model import SOPLLMModel
+from espnet_mtasr.tasks.conf_keys import NestedConf, check_nested_conf
 from espnet_mtasr.utils.errors import MTASRInputError
 
 # Tokens ESPnet itself treats specially; every other ``<...>`` token of a token list
@@ -232,6 +254,41 @@ _PART_OPTIONS = {
     "speaker_encoder": "--speaker_encoder",
 }
 
+# The constructor arguments build_model passes each part itself: its <kind>_conf may not
+# set them (MTASRTask.check_conf_keys). A kind not named here gets none.
+_DERIVED_KEYS: Dict[str, Tuple[str, ...]] = {
+    "encoder": ("input_size",),
+    "postencoder": ("input_size",),
+    "decoder": ("vocab_size", "encoder_output_size"),
+    "separator": ("input_size",),
+    "serialized_ctc": ("odim", "encoder_output_size", "num_streams"),
+    "talker_count": ("input_size",),
+    "speaker_encoder": ("input_size",),
+}
+_TRANSDUCER_DERIVED_KEYS = ("vocab_size", "embed_pad")  # --decoder transducer
+_CTC_DERIVED_KEYS = ("odim", "encoder_output_size")  # --ctc_conf
+_JOINT_NETWORK_DERIVED_KEYS = ("output_size", "encoder_size", "decoder_size")  # --joint_net_conf
+# What build_preprocess_fn passes the preprocessor besides **preprocessor_conf.
+_PREPROCESSOR_DERIVED_KEYS = (
+    "train",
+    "token_type",
+    "token_list",
+    "bpemodel",
+    "non_linguistic_symbols",
+    "text_cleaner",
+    "g2p_type",
+    "rir_scp",
+    "rir_apply_prob",
+    "noise_scp",
+    "noise_apply_prob",
+    "noise_db_range",
+    "short_noise_thres",
+    "speech_volume_normalize",
+    "aux_task_names",
+    "use_lang_prompt",
+    "use_nlp_prompt",
+)
+
 
 def read_token_list(token_list: Any) -> List[str]:
     """Return the tokens of ``--token_list``: a file (one token a line) or a list."""
@@ -345,19 +402,94 @@ def _build_part(
 ) -> Optional[torch.nn.Module]:
     """Build one part: ``choices[name](**injected, **conf)``; ``None`` if not configured.
 
-    ``injected`` are the sizes ``build_model`` derives (``input_size``, ``vocab_size``, ...):
-    a ``<kind>_conf`` that sets one of them is an error.
+    ``injected`` are the sizes ``build_model`` derives (``input_size``, ``vocab_size``, ...),
+    those of :data:`_DERIVED_KEYS`: :meth:`MTASRTask.check_conf_keys` has already refused
+    a ``<kind>_conf`` that sets one of them, or a key the class does not take.
     """
     part_class = choices.get_class(name)
     if part_class is None:
         return None
-    clash = sorted(set(injected) & set(conf or {}))
-    if clash:
-        raise MTASRInputError(
-            f"--{choices.name}_conf sets {clash}, which build_model derives from the other parts",
-            fix=f"remove {clash} from {choices.name}_conf",
-        )
+    assert set(injected) <= set(_DERIVED_KEYS.get(choices.name, ())), injected
     return part_class(**injected, **(conf or {}))
+
+
+def _model_derived_keys(model_class: Type) -> FrozenSet[str]:
+    """The constructor arguments ``build_model`` passes the model family itself: the parts
+    it takes, ``vocab_size`` / ``token_list`` and the per-talker-count branches."""
+    accepted, _ = _accepts(model_class, list(_PART_OPTIONS))
+    params = inspect.signature(model_class.__init__).parameters
+    extra = {"vocab_size", "token_list", "separator_branches", "ctc_branches"} & set(params)
+    return frozenset(name for name, ok in accepted.items() if ok) | extra
+
+
+def _nested_confs(task: Type[ASRTask], args: argparse.Namespace) -> Iterator[NestedConf]:
+    """Every ``<kind>_conf`` of ``args`` with the class it is handed to, as ``build_model``,
+    ``build_preprocess_fn`` and ESPnet's trainer (optimizer, scheduler) hand them.
+
+    A conf the build ignores is not checked: ``frontend_conf`` with ``--input_size``,
+    ``ctc_conf`` of a family without CTC, ``joint_net_conf`` without a transducer,
+    ``preprocessor_conf`` without ``--use_preprocessor``. Unknown ``--optim`` /
+    ``--scheduler`` names are left to ESPnet's own error.
+    """
+    model_class = None
+    for choices in task.class_choices_list:
+        kind = choices.name
+        name = getattr(args, kind, None)
+        derived_by = NestedConf.derived_by
+        if kind == "frontend" and getattr(args, "input_size", None) is not None:
+            continue  # build_model drops the frontend: features come from the data loader
+        if kind == "model":
+            name = name or "espnet"
+        if kind == "preprocessor":
+            if not getattr(args, "use_preprocessor", False):
+                continue
+            name = name or "default"
+        part_class = choices.get_class(name)
+        if part_class is None:
+            continue
+        derived = _DERIVED_KEYS.get(kind, ())
+        if kind == "model":
+            model_class, derived = part_class, _model_derived_keys(part_class)
+        elif kind == "decoder" and name == "transducer":
+            derived = _TRANSDUCER_DERIVED_KEYS
+        elif kind == "preprocessor":
+            derived = _PREPROCESSOR_DERIVED_KEYS
+            derived_by = "build_preprocess_fn passes itself (from the top-level options)"
+        yield NestedConf(
+            f"{kind}_conf",
+            getattr(args, f"{kind}_conf", None),
+            part_class,
+            choice=f"--{kind} {name}",
+            derived=frozenset(derived),
+            derived_by=derived_by,
+        )
+    if model_class is not None and _accepts(model_class, ["ctc"])[0]["ctc"]:
+        yield NestedConf(
+            "ctc_conf", getattr(args, "ctc_conf", None), CTC, derived=frozenset(_CTC_DERIVED_KEYS)
+        )
+    if getattr(args, "decoder", None) == "transducer":
+        yield NestedConf(
+            "joint_net_conf",
+            getattr(args, "joint_net_conf", None),
+            JointNetwork,
+            derived=frozenset(_JOINT_NETWORK_DERIVED_KEYS),
+        )
+    for i in range(1, task.num_optimizers + 1):
+        suf = "" if i == 1 else str(i)
+        for kind, classes, derived, what in (
+            ("optim", optim_classes, "params", "the model's parameters"),
+            ("scheduler", scheduler_classes, "optimizer", "the optimizer"),
+        ):
+            name = getattr(args, f"{kind}{suf}", None)
+            if classes.get(name) is not None:
+                yield NestedConf(
+                    f"{kind}{suf}_conf",
+                    getattr(args, f"{kind}{suf}_conf", None),
+                    classes[name],
+                    choice=f"--{kind}{suf} {name}",
+                    derived=frozenset({derived}),
+                    derived_by=f"the trainer passes itself ({what})",
+                )
 
 
 def _branches(
@@ -452,6 +584,40 @@ class MTASRTask(ASRTask):
         super().add_task_arguments(parser)
 
     @classmethod
+    def check_conf_keys(cls, args: argparse.Namespace) -> None:
+        """Check every ``<kind>_conf`` of ``args`` against the class it configures.
+
+        For each ``--<kind>`` / ``--<kind>_conf`` pair (ESPnet's kinds, ours, ``model``,
+        ``preprocessor``) plus ``ctc_conf``, ``joint_net_conf``, ``optim_conf`` and
+        ``scheduler_conf``, the chosen class is resolved and the conf's keys compared with
+        its constructor's parameters; the arguments the task passes itself
+        (``input_size``, ``vocab_size``, the model's parts, ...) may not be set. Runs at
+        the start of :meth:`main` (before ``--print_config`` and before anything is
+        written) and of :meth:`build_model`.
+
+        Raises:
+            MTASRInputError: naming the option, the key, the class, the closest valid
+                names and, for a key set in the ``--config`` YAML, its file and line.
+        """
+        config_file = getattr(args, "config", None)
+        for nested in _nested_confs(cls, args):
+            check_nested_conf(nested, config_file)
+
+    @classmethod
+    def main(
+        cls,
+        args: Optional[argparse.Namespace] = None,
+        cmd: Optional[Sequence[str]] = None,
+    ) -> None:
+        """ESPnet's ``AbsTask.main``, after :meth:`check_conf_keys`: a typo in a nested
+        option stops ``--print_config`` and training before anything is printed or
+        written (ESPnet would only fail when it builds the model)."""
+        if args is None:
+            args = cls.get_parser().parse_args(cmd)
+        cls.check_conf_keys(args)
+        super().main(args=args)
+
+    @classmethod
     def print_config(cls, file: Optional[TextIO] = None) -> None:
         """Write the default config (as ``--print_config``) to ``file`` or stdout.
 
@@ -537,7 +703,7 @@ class MTASRTask(ASRTask):
                 nonsplit_symbols=nonsplit,
             )
         preprocessor_class = preprocessor_choices.get_class(args.preprocessor)
-        return preprocessor_class(
+        passed = dict(
             train=train,
             token_type=args.token_type,
             token_list=args.token_list,
@@ -555,8 +721,9 @@ class MTASRTask(ASRTask):
             aux_task_names=getattr(args, "aux_ctc_tasks", None),
             use_lang_prompt=getattr(args, "use_lang_prompt", False),
             use_nlp_prompt=getattr(args, "use_nlp_prompt", False),
-            **preprocessor_conf,
         )
+        assert passed.keys() == set(_PREPROCESSOR_DERIVED_KEYS), sorted(passed)
+        return preprocessor_class(**passed, **preprocessor_conf)
 
     @classmethod
     def required_data_names(cls, train: bool = True, inference: bool = False) -> Tuple[str, ...]:
@@ -584,7 +751,8 @@ class MTASRTask(ASRTask):
         Returns:
             The model; its constructor receives the parts it names (see module doc).
         """
-        # 0. Token list and model family
+        # 0. Every <kind>_conf against its class; token list and model family
+        cls.check_conf_keys(args)
         token_list = read_token_list(args.token_list)
         args.token_list = list(token_list)
         model_conf = dict(getattr(args, "model_conf", None) or {})
@@ -777,12 +945,7 @@ class MTASRTask(ASRTask):
         for name, value in (("vocab_size", vocab_size), ("token_list", token_list)):
             if name in inspect.signature(model_class.__init__).parameters:
                 kwargs[name] = value
-        clash = sorted(set(kwargs) & set(model_conf))
-        if clash:
-            raise MTASRInputError(
-                f"--model_conf sets {clash}, which build_model derives",
-                fix=f"remove {clash} from model_conf",
-            )
+        assert set(kwargs) <= _model_derived_keys(model_class), sorted(kwargs)
         model = model_class(**kwargs, **model_conf)
 
         # 13. Initialize. ESPnet's initialize() re-loads pretrained weights of the fixed
