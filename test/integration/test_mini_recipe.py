@@ -245,3 +245,124 @@ def test_encoder_only_tiny(tiny_run):
         state = torch.load(io.BytesIO(f.read()), map_location="cpu")
     assert state and not [k for k in state if k.startswith("decoder.")]
     assert_clean_after_run(recipe, "mini_librimix", before)
+
+
+# --- SIGKILL mid-epoch / mid-decode, then re-run the stage (issue 14)
+
+RESUME_ARGS = "--max_epoch 3 --batch_bins 60000 --log_interval 1 --seed 7"
+
+
+def _pids(*needles: str) -> list:
+    """Processes whose command line holds every one of ``needles``."""
+    out = []
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            cmd = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if all(n in cmd for n in needles):
+            out.append(int(d.name))
+    return out
+
+
+def _kill_when(cmd, cwd: Path, ready, needles, timeout: float = 900) -> subprocess.Popen:
+    """Start ``cmd``; once ``ready()`` holds, SIGKILL the processes matching ``needles``
+    (the training or decoding workers, not the shell around them); wait for ``cmd``."""
+    import os
+    import signal
+    import time
+
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    start, killed = time.time(), []
+    while time.time() - start < timeout and proc.poll() is None:
+        if ready():
+            killed = _pids(*needles)
+            for pid in killed:
+                os.kill(pid, signal.SIGKILL)
+            break
+        time.sleep(0.05)
+    out = proc.communicate(timeout=timeout)[0].decode(errors="replace")
+    assert killed, f"never killed (ready() did not hold while {cmd} ran):\n{out[-3000:]}"
+    assert proc.returncode != 0, f"{cmd} ended well although its worker was killed"
+    return proc
+
+
+def _valid_losses(exp: Path) -> dict:
+    """Epoch -> validation loss, from ESPnet's reporter state in ``checkpoint.pth``."""
+    state = torch.load(exp / "checkpoint.pth", map_location="cpu", weights_only=False)
+    stats = state["reporter"]["stats"]
+    return {e: s["valid"]["loss"] for e, s in stats.items() if "valid" in s}
+
+
+def _in_epoch(log: Path, epoch: int, batch: int):
+    """``ready()``: ESPnet's train.log reports batch ``batch`` of epoch ``epoch``."""
+    mark = f"{epoch}epoch:train:{batch}-{batch}batch"
+
+    def ready() -> bool:
+        return log.is_file() and mark in log.read_text(errors="replace")
+
+    return ready
+
+
+def _resume_case(recipe: Path, system: list, tag: str, exp_of) -> dict:
+    """Train uninterrupted, and killed in epoch 2 then re-run: both final valid losses."""
+    base = ["./run.sh", "--size", "tiny", *system, "--stage", "11", "--stop_stage", "11"]
+    base += ["--asr_args", RESUME_ARGS]
+    _run(base + ["--asr_tag", f"{tag}_ref"], recipe)
+    killed = exp_of(f"{tag}_kill")
+    _kill_when(
+        base + ["--asr_tag", f"{tag}_kill"],
+        recipe,
+        _in_epoch(killed / "train.log", 2, 3),
+        ["espnet_mtasr.bin.mtasr_train", f"asr_{tag}_kill"],
+    )
+    assert (killed / "1epoch.pth").exists() and not (killed / "2epoch.pth").exists()
+    _run(base + ["--asr_tag", f"{tag}_kill"], recipe)  # the same stage 11, re-run
+    log = (killed / "train.log").read_text()
+    assert "2/3epoch started" in log and "1/3epoch started" not in log  # resumed
+    ref, got = _valid_losses(exp_of(f"{tag}_ref")), _valid_losses(killed)
+    assert sorted(ref) == sorted(got) == [1, 2, 3]
+    result = {"uninterrupted": ref[3], "killed_and_resumed": got[3]}
+    result["relative_difference"] = abs(got[3] - ref[3]) / abs(ref[3])
+    print(f"resume-equivalence {tag}: {result}")
+    assert result["relative_difference"] < 0.01, result
+    return result
+
+
+def test_sigkill_mid_epoch_resumes_sot_aed(tiny_run):
+    recipe, _, before = tiny_run
+    _resume_case(recipe, [], "resume_sot", lambda tag: recipe / "exp" / f"asr_{tag}")
+    assert_clean_after_run(recipe, "mini_librimix", before)
+
+
+def test_sigkill_mid_epoch_resumes_llm_sot(tiny_run):
+    """The LLM family (sop_llm's sub-stage A, LLM-SOT: frozen LLM + LoRA + projector)."""
+    recipe, _, before = tiny_run
+    assert (recipe / "exp" / "asr_sop_llm_tiny").exists(), "the sop_llm test must run first"
+    system = ["--system", "sop_llm", "--asr_sub_stage", "a_sot"]
+    _resume_case(recipe, system, "resume_llm", lambda tag: recipe / "exp" / f"asr_{tag}" / "a_sot")
+    assert_clean_after_run(recipe, "mini_librimix", before)
+
+
+def test_sigkill_mid_decode_rerun_equals_uninterrupted(tiny_run):
+    recipe, _, before = tiny_run
+    stage12 = ["./run.sh", "--size", "tiny", "--stage", "12", "--stop_stage", "12"]
+    stage12 += ["--inference_nj", "2"]
+    exp = recipe / "exp" / "asr_sot_conformer_tiny"
+    _run(stage12, recipe)
+    (decode,) = [d.parent for d in exp.glob("decode_*/test/text")]
+    want = {f: (decode / f).read_bytes() for f in ("text", "token", "score")}
+    shutil.rmtree(decode)  # so that a re-run that did nothing cannot pass
+    logdir = decode / "logdir"
+    _kill_when(
+        stage12,
+        recipe,
+        lambda: (logdir / "asr_inference.1.log").is_file() and _pids("mtasr_inference"),
+        ["espnet_mtasr.bin.mtasr_inference", str(exp.name)],
+    )
+    assert not (decode / "text").exists()
+    _run(stage12, recipe)
+    assert {f: (decode / f).read_bytes() for f in want} == want
+    assert_clean_after_run(recipe, "mini_librimix", before)
