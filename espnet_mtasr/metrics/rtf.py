@@ -128,7 +128,6 @@ def read_rtf(path: str | Path, utt_ids: Collection[str] | None = None) -> RTFSum
         not_found="rtf file not found",
         missing_fix="decode with espnet_mtasr.bin.mtasr_inference (it writes <output_dir>/rtf), "
         "or score without --rtf",
-        utf8_fix=_FIX,
     )
     if not lines:
         raise MTASRInputError(

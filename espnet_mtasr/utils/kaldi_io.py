@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Dict, List, Union
 
 from espnet_mtasr.utils.errors import MTASRInputError
+from espnet_mtasr.utils.fileio import read_text
 
 __all__ = ["KaldiLine", "check_new_key", "read_kaldi_lines", "read_text_lines"]
 
@@ -32,9 +33,9 @@ def read_text_lines(
     *,
     not_found: str = "file not found",
     missing_fix: str = "check the path",
-    utf8_fix: str = "re-encode the file as UTF-8",
 ) -> List[str]:
-    """The lines of a UTF-8 text file, without line ends (no trailing empty line).
+    """The lines of a text file (:func:`espnet_mtasr.utils.fileio.read_text`: UTF-8, a BOM
+    dropped), without line ends (no trailing empty line).
 
     Lines are split on ``\\n`` after universal-newline translation, not with
     ``str.splitlines()`` (which also splits on ``\\x1c``, ``\\u2028``, ...).
@@ -43,7 +44,6 @@ def read_text_lines(
         path: the file.
         not_found: the message if the file does not exist.
         missing_fix: the fix hint if the file does not exist.
-        utf8_fix: the fix hint if the file is not UTF-8.
 
     Raises:
         MTASRInputError: the file is missing or not UTF-8.
@@ -51,13 +51,8 @@ def read_text_lines(
     path = Path(path)
     if not path.is_file():
         raise MTASRInputError(not_found, path=path, fix=missing_fix)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as e:
-        raise MTASRInputError(
-            f"not UTF-8 ({e.reason} at byte {e.start})", path=path, fix=utf8_fix
-        ) from None
-    lines = text.split("\n")
+    text = read_text(path, "file")  # bad bytes named with line and byte
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if lines[-1] == "":
         lines.pop()
     return lines

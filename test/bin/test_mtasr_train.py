@@ -1,10 +1,13 @@
-"""mtasr_train: --help, --print_config round trip, collect_stats + 1 epoch + decoding."""
+"""mtasr_train: --help, --print_config round trip, collect_stats + 1 epoch + decoding;
+a typo in a nested option (``encoder_conf: {outptu_size: 8}``) stops it with one line."""
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
 from pathlib import Path
+from typing import Optional
 
 import pytest
 import torch
@@ -218,3 +221,162 @@ def test_collect_stats_train_one_epoch_and_decode(tmp_path, sot_config, kaldi_di
     assert outputs[1] == outputs[2]
     keys = [line.split(maxsplit=1)[0] for line in outputs[1]["token"].splitlines()]
     assert keys == sorted(TEXTS)
+
+
+# ------------------------------------------- typos in nested options (<kind>_conf keys)
+
+REPO = Path(__file__).resolve().parents[2]
+MINI_CONF = REPO / "egs2" / "mini_librimix" / "mtasr1" / "conf"
+
+
+def _tree(path: Path) -> Optional[dict]:
+    """Every file under ``path`` with the hash of its bytes; ``None`` if it does not exist."""
+    if not path.exists():
+        return None
+    return {
+        str(p.relative_to(path)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(path.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_print_config_with_a_nested_typo_is_one_line_and_exit_1(tmp_path):
+    """The issue's example, as a user runs it: nothing on stdout, no traceback."""
+    (tmp_path / "c.yaml").write_text(
+        "encoder: conformer\nencoder_conf:\n    outptu_size: 8\n", encoding="utf-8"
+    )
+    r = _print_config_process(tmp_path, "--config", "c.yaml")
+    assert r.returncode == 1 and r.stdout == ""
+    assert "Traceback" not in r.stderr
+    assert r.stderr.strip().splitlines()[-1] == (
+        "ERROR: c.yaml:3: --encoder_conf: unknown key 'outptu_size' for --encoder conformer "
+        "(espnet2.asr.encoder.conformer_encoder.ConformerEncoder); did you mean "
+        "'output_size'? (fix: rename it to 'output_size' in encoder_conf)"
+    )
+
+
+# (id, base config: the tiny SOT-AED or a mini_librimix recipe YAML, option, misspelt key,
+#  the class it goes to, the closest valid name)
+NESTED_TYPOS = [
+    (
+        "encoder",
+        None,
+        "encoder_conf",
+        "outptu_size",
+        "espnet2.asr.encoder.conformer_encoder.ConformerEncoder",
+        "output_size",
+    ),
+    (
+        "decoder",
+        None,
+        "decoder_conf",
+        "attention_head",
+        "espnet2.asr.decoder.transformer_decoder.TransformerDecoder",
+        "attention_heads",
+    ),
+    (
+        "model-espnet",
+        None,
+        "model_conf",
+        "lsm_wieght",
+        "--model espnet (espnet2.asr.espnet_model.ESPnetASRModel)",
+        "lsm_weight",
+    ),
+    (
+        "model-encoder_only",
+        "train_encoder_only.yaml",
+        "model_conf",
+        "count_wieght",
+        "--model encoder_only (espnet_mtasr.models.encoder_only_model.EncoderOnlyModel)",
+        "count_weight",
+    ),
+    (
+        "model-sop_llm",
+        "train_sop_llm_b.yaml",
+        "model_conf",
+        "use_sopp",
+        "--model sop_llm (espnet_mtasr.models.sop_llm_model.SOPLLMModel)",
+        "use_sop",
+    ),
+    (
+        "separator",
+        "train_sop_llm_b.yaml",
+        "separator_conf",
+        "hiden_size",
+        "--separator lstm (espnet_mtasr.asr.separator.lstm_separator.LSTMSeparator)",
+        "hidden_size",
+    ),
+    (
+        "talker_count",
+        "train_encoder_only.yaml",
+        "talker_count_conf",
+        "num_talker",
+        "espnet_mtasr.asr.talker_count.pooled_talker_count.PooledTalkerCount",
+        "num_talkers",
+    ),
+]
+
+
+def _config_with(tmp_path: Path, token_dir: Path, base: Optional[str], option: str, key: str):
+    conf = (
+        tiny_sot_config(token_dir)
+        if base is None
+        else yaml.safe_load((MINI_CONF / base).read_text(encoding="utf-8"))
+    )
+    conf[option] = {**(conf.get(option) or {}), key: 1}
+    return write_yaml(tmp_path / "conf" / "train.yaml", conf)
+
+
+def _train_fails(capsys, *cmd: str) -> str:
+    """mtasr_train's last stderr line, after checking exit 1, no traceback, no stdout."""
+    with pytest.raises(SystemExit) as e:
+        mtasr_train.main(list(cmd))
+    assert e.value.code == 1
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err and out == ""
+    return err.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize(
+    "base,option,key,cls,close", [t[1:] for t in NESTED_TYPOS], ids=[t[0] for t in NESTED_TYPOS]
+)
+def test_training_stops_on_a_nested_typo_before_writing(
+    tmp_path, capsys, token_dir, base, option, key, cls, close
+):
+    config = _config_with(tmp_path, token_dir, base, option, key)
+    exp = tmp_path / "exp" / "asr"
+    exp.mkdir(parents=True)
+    (exp / "run.sh").write_text("# written by mtasr.sh\n", encoding="utf-8")
+    before = _tree(exp)
+    err = _train_fails(
+        capsys,
+        *("--config", str(config), "--token_list", str(token_dir / "tokens.txt")),
+        *("--output_dir", str(exp)),
+    )
+    line = next(
+        i
+        for i, text in enumerate(config.read_text().splitlines(), 1)
+        if text.strip().startswith(f"{key}:")
+    )
+    assert err.startswith(f"ERROR: {config}:{line}: --{option}: unknown key {key!r} for ")
+    assert cls in err and f"did you mean {close!r}" in err  # the closest first
+    assert _tree(exp) == before
+
+
+def test_nested_typo_on_the_command_line_names_no_file(tmp_path, capsys, sot_config):
+    exp = tmp_path / "exp" / "asr"
+    err = _train_fails(
+        capsys,
+        *("--config", str(sot_config), "--encoder_conf", "outptu_size=8"),
+        *("--output_dir", str(exp)),
+    )
+    assert err.startswith("ERROR: --encoder_conf: unknown key 'outptu_size' for --encoder ")
+    assert "ConformerEncoder" in err and "did you mean 'output_size'?" in err
+    assert _tree(exp) is None and not (tmp_path / "exp").exists()
+
+
+def test_print_config_refuses_a_derived_size(tmp_path, capsys, token_dir):
+    config = _config_with(tmp_path, token_dir, None, "encoder_conf", "input_size")
+    err = _train_fails(capsys, "--print_config", "--config", str(config))
+    assert err.startswith(f"ERROR: {config}:")
+    assert "--encoder_conf sets ['input_size'], which build_model derives" in err

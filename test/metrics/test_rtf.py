@@ -89,5 +89,5 @@ def test_empty_missing_and_binary_files(tmp_path):
         read_rtf(tmp_path / "nope")
     path = tmp_path / "bin"
     path.write_bytes(b"u1 1.0 \xff\n")
-    with pytest.raises(MTASRInputError, match="bin: not UTF-8"):
+    with pytest.raises(MTASRInputError, match="bin:1: file not UTF-8: byte 0xff"):
         read_rtf(path)

@@ -245,7 +245,7 @@ FAULTS = [
     Fault("corpus_dir_missing", lambda ws: shutil.rmtree(ws / "tree"), prep_meeting, MEETING,
           ["{ws}/tree: corpus folder not found", "db.sh"]),
     Fault("out_dir_is_a_file", _replace_by_file("data"), prep_meeting, MEETING,
-          ["{ws}/data/train:", "is not a directory"]),
+          ["{ws}/data: cannot create the output directory {ws}/data/train: {ws}/data is not a directory"]),
     Fault("out_set_is_a_file", _replace_by_file("data/test"), prep_meeting, MEETING,
           ["{ws}/data/test: exists and is not a directory", "fix:"]),
     Fault("out_set_is_a_symlink", _replace_by_link("data/eval"), prep_meeting, MEETING,
@@ -288,7 +288,7 @@ FAULTS = [
     Fault("dd_missing", lambda ws: shutil.rmtree(ws / "dd"), validate_data_dir, VALIDATE,
           ["{ws}/dd"]),
     Fault("dd_text_not_utf8", _write_bytes("dd/text", b"u1 a\nu2 \xff\xfe\nu3 g\n"),
-          validate_data_dir, VALIDATE, ["{ws}/dd/text"]),
+          validate_data_dir, VALIDATE, ["{ws}/dd/text:2: file not UTF-8: byte 0xff"]),
     Fault("dd_spk2utt_not_inverse", _edit(Path("dd/spk2utt"), "u2 u2", "u2 u3"),
           validate_data_dir, VALIDATE, ["{ws}/dd/spk2utt"]),
     Fault("dd_talker_field_malformed", _edit(Path("dd/utt2talkers"), "s0:0.000:", "s0:x:"),
@@ -324,6 +324,7 @@ def test_bad_input_is_refused_and_nothing_changes(fault: Fault, workspace: Path,
         errors = [ln for ln in err.splitlines() if "ERROR: " in ln]
         assert len(errors) == 1, err
         err = errors[0][errors[0].index("ERROR: ") :]
+    print(f"\nFAULT {fault.name}: {err.replace(str(workspace), '<ws>')}")  # pytest -s: the table
     for part in fault.message:
         assert part.replace("{ws}", str(workspace)) in err, err
     assert tree_hash(workspace) == before
