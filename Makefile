@@ -6,7 +6,7 @@
 #   make bench   decoding speed of the trained mini systems (SOT-AED, LLM-SOT, SOP-MT-ASR,
 #                encoder-only) on the same inputs, interleaved runs, median RTF + ratios;
 #                needs their models: BENCH_ARGS="--size large --sop_llm none" etc.
-#   make lint    ruff check + format check
+#   make lint    ruff check (incl. complexity <= 15) + format check + shellcheck
 #   make install build the venv (idempotent; re-runs only when requirements change)
 #   PYTEST_ARGS='...'  extra pytest arguments for make test / test-unit
 #
@@ -112,9 +112,13 @@ test-unit: install
 bench: install
 	cd $(DEMO_RECIPE) && local/bench_decoding.sh $(BENCH_ARGS)
 
+# Every tracked shell script (recipe links resolved to their one file)
+SH_FILES = $(shell git ls-files '*.sh' .ci/run | xargs -r readlink -f | sort -u)
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/shellcheck -x -P SCRIPTDIR -S warning $(SH_FILES)
 
 format: install
 	$(VENV)/bin/ruff check --fix .

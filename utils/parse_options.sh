@@ -19,6 +19,10 @@
 #   --help | -h      prints $help_message to stdout and exits 0
 #   --               ends the options; parsing also stops at the first argument that
 #                    does not start with --
+#   parse_options_passthrough=true (set before sourcing): an option the script does not
+#                    define is not an error but left, with its value and in order, in "$@"
+#                    before the positional arguments (a run.sh that takes --size/--system
+#                    and hands every other option to mtasr.sh)
 # Error messages name the option only, never its value.
 # Works under `set -euo pipefail`; its own helper variables (_po_*) are unset afterwards.
 
@@ -69,6 +73,7 @@ done
 
 # Pass 2: the other options, left to right.
 _po_i=0
+_po_pass=()
 while [ "${_po_i}" -lt "${_po_n}" ]; do
     _po_arg=${_po_args[${_po_i}]}
     case "${_po_arg}" in
@@ -87,6 +92,7 @@ while [ "${_po_i}" -lt "${_po_n}" ]; do
         --*=*)
             _po_opt=${_po_arg%%=*}
             _po_val=${_po_arg#*=}
+            _po_given=("${_po_arg}")
             _po_i=$((_po_i + 1))
             ;;
         --*)
@@ -96,6 +102,7 @@ while [ "${_po_i}" -lt "${_po_n}" ]; do
                 exit 1
             fi
             _po_val=${_po_args[$((_po_i + 1))]}
+            _po_given=("${_po_opt}" "${_po_val}")
             _po_i=$((_po_i + 2))
             ;;
         *)
@@ -112,7 +119,11 @@ while [ "${_po_i}" -lt "${_po_n}" ]; do
         continue
     fi
     if ! [[ "${_po_name}" =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || ! [[ -v "${_po_name}" ]] \
-        || [[ "${_po_name}" == _po_* ]]; then
+        || [[ "${_po_name}" == _po_* ]] || [ "${_po_name}" = parse_options_passthrough ]; then
+        if [ "${parse_options_passthrough:-false}" = true ]; then
+            _po_pass+=("${_po_given[@]}")
+            continue
+        fi
         echo "parse_options.sh: invalid option ${_po_opt} (see '${0##*/} --help')" >&2
         exit 1
     fi
@@ -131,7 +142,7 @@ while [ "${_po_i}" -lt "${_po_n}" ]; do
     printf -v "${_po_name}" '%s' "${_po_val}"
 done
 
-# Leave the positional arguments in "$@".
-set -- "${_po_args[@]:${_po_i}}"
-unset _po_args _po_n _po_i _po_arg _po_file _po_opt _po_val _po_name _po_old
+# Leave the passed-through options, then the positional arguments, in "$@".
+set -- ${_po_pass[@]+"${_po_pass[@]}"} "${_po_args[@]:${_po_i}}"
+unset _po_args _po_n _po_i _po_arg _po_file _po_opt _po_val _po_name _po_old _po_pass _po_given
 true

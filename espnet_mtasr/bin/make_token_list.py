@@ -19,6 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import List, Optional, Sequence
 
+from espnet_mtasr.text.sot import SC
 from espnet_mtasr.utils.errors import MTASRInputError, exit_on_input_error
 from espnet_mtasr.utils.fileio import atomic_write, ensure_output_dir
 
@@ -169,7 +170,7 @@ def get_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out_dir", type=Path, required=True)
     parser.add_argument("--token_type", choices=["char", "bpe"], required=True)
     parser.add_argument(
-        "--symbols", nargs="*", default=["<sc>"], help="tokens kept whole, e.g. <sc> <spk1>"
+        "--symbols", nargs="*", default=[SC], help="tokens kept whole, e.g. <sc> <spk1>"
     )
     parser.add_argument("--nbpe", type=int, default=300)
     parser.add_argument("--bpemode", choices=["unigram", "bpe"], default="unigram")

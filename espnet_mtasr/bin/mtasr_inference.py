@@ -17,8 +17,11 @@ Data-dir mode (the recipe's decoding stage; one job of a split key list)::
         --key_file logdir/keys.1.scp --batch_size 4 --ngpu 0 --output_dir logdir/output.1
 
 writes ``output_dir/1best_recog/{text,token,token_int,score}`` (``<utt> <value>`` lines;
-``Nbest_recog`` for ``--nbest N``) and ``output_dir/rtf`` (``<utt> <audio seconds>
-<decoding seconds>`` lines: the real-time factor is the ratio of the column sums).
+``Nbest_recog`` for ``--nbest N``) and every extra output the model family declares
+(``sop_text`` of ``sop_llm``, ``talker_count`` + ``text_spk<k>`` of ``encoder_only``),
+``output_dir/outputs.json`` (those declarations: how stage 13 scores each) and
+``output_dir/rtf`` (``<utt> <audio seconds> <decoding seconds>`` lines: the real-time
+factor is the ratio of the column sums).
 Single-file mode prints the ``<sc>``-joined text::
 
     python -m espnet_mtasr.bin.mtasr_inference --model_file exp/asr/model.zip --wav foo.wav
@@ -27,11 +30,13 @@ Single-file mode prints the ``<sc>``-joined text::
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import logging
 import sys
 import time
 from pathlib import Path
-from typing import Optional, Sequence, Tuple, Union
+from typing import Iterator, Optional, Sequence, Tuple, Union
 
 from espnet2.fileio.datadir_writer import DatadirWriter
 from espnet2.torch_utils.set_all_random_seed import set_all_random_seed
@@ -39,15 +44,17 @@ from espnet2.utils import config_argparse
 from espnet2.utils.types import str2bool, str2triple_str, str_or_none
 from typeguard import typechecked
 
-from espnet_mtasr.inference.llm_hypothesis import LLMHypothesis
 from espnet_mtasr.inference.mt_speech2text import MTSpeech2Text, NBestList
-from espnet_mtasr.inference.stream_hypothesis import StreamHypothesis
+from espnet_mtasr.models.decoding_options import DecodingOptions
+from espnet_mtasr.models.output_spec import write_outputs
 from espnet_mtasr.tasks.mtasr import MTASRTask
 from espnet_mtasr.utils.errors import MTASRInputError, exit_on_input_error
 from espnet_mtasr.utils.fileio import atomic_dir
 
 # Re-exported: the decoding classes lived here before espnet_mtasr.inference.
-__all__ = ["LLMHypothesis", "MTSpeech2Text", "NBestList", "StreamHypothesis", "inference", "main"]
+__all__ = ["MTSpeech2Text", "NBestList", "inference", "main"]
+
+_D = DecodingOptions()  # the defaults of every decoding option
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +100,10 @@ def check_inputs(
 
 
 @typechecked
-def _write_results(writer: DatadirWriter, key: str, results: NBestList) -> None:
+def _write_results(
+    writer: DatadirWriter, key: str, results: NBestList, speech2text: MTSpeech2Text
+) -> None:
+    """``text``/``token``/``token_int``/``score`` and every output the family declares."""
     for n, (text, token, token_int, hyp) in enumerate(results, 1):
         w = writer[f"{n}best_recog"]
         w["token"][key] = " ".join(token)
@@ -101,13 +111,27 @@ def _write_results(writer: DatadirWriter, key: str, results: NBestList) -> None:
         w["score"][key] = str(float(hyp.score) if hyp is not None else 0.0)
         if text is not None:
             w["text"][key] = text
-        sop = getattr(hyp, "sop", None)
-        if sop is not None:  # sop_llm: the serialized-CTC draft that prompted the LLM
-            w["sop_text"][key] = sop
-        if isinstance(hyp, StreamHypothesis):  # encoder_only: each stream, the routing count
-            w["talker_count"][key] = str(hyp.talker_count)
-            for s, stream in enumerate(hyp.streams, 1):
-                w[f"text_spk{s}"][key] = stream
+        extras = getattr(hyp, "extras", {})
+        for spec in speech2text.outputs:
+            if spec.name in extras:
+                for name, value in speech2text.render_output(spec, extras[spec.name]).items():
+                    w[name][key] = value
+
+
+@contextlib.contextmanager
+def _too_short_named(keys: Sequence[str]) -> Iterator[None]:
+    """ESPnet's ``TooShortUttError`` (a front-end ``check_inputs`` cannot size) as an
+    :class:`MTASRInputError` naming the utterance(s) being decoded."""
+    from espnet_mtasr.utils.espnet_compat import TooShortUttError
+
+    try:
+        yield
+    except TooShortUttError as e:
+        which = f"utterance {keys[0]}" if len(keys) == 1 else f"a batch of {', '.join(keys)}"
+        raise MTASRInputError(
+            f"{which}: too short to decode: {e.actual_size} frames, the encoder needs {e.limit}",
+            fix="remove it from the data dir, or pad the audio",
+        ) from None
 
 
 def inference(
@@ -120,8 +144,9 @@ def inference(
     allow_variable_data_keys: bool = False,
 ) -> None:
     """Decode a data dir into ``output_dir/{n}best_recog/{text,token,token_int,score}``
-    (and ``sop_text``, the SOP draft, for an ``sop_llm`` model; ``talker_count`` and
-    ``text_spk1..c``, the predicted count and each stream, for an ``encoder_only`` one).
+    and every extra output the model family declares (its ``OUTPUTS``: ``sop_text``, the
+    SOP draft, of ``sop_llm``; ``talker_count`` and ``text_spk1..c`` of ``encoder_only``),
+    listed in ``output_dir/outputs.json`` (how stage 13 scores each).
 
     Also writes ``output_dir/rtf``: ``<utt> <audio seconds> <decoding seconds>`` per
     utterance (audio seconds ``nan`` for a model without a waveform frontend). The output
@@ -132,8 +157,6 @@ def inference(
     utterance is decoded, leaving ``output_dir`` as it was (unlike ESPnet's
     ``asr_inference``, a too-short utterance is not decoded as an empty hypothesis).
     """
-    from espnet_mtasr.utils.espnet_compat import TooShortUttError
-
     if batch_size < 1:
         raise MTASRInputError(f"--batch_size must be >= 1, not {batch_size}")
     n_checked = check_inputs(speech2text, data_path_and_name_and_type, key_file)
@@ -159,7 +182,8 @@ def inference(
             if speech2text.batched:
                 # one batched pass; each utterance is charged its share of the audio
                 tic = time.perf_counter()
-                batch_results = speech2text.decode_batch(speech, lengths)
+                with _too_short_named(keys):
+                    batch_results = speech2text.decode_batch(speech, lengths)
                 spent = time.perf_counter() - tic
                 share = lengths.double() / lengths.double().sum()
             for b, key in enumerate(keys):
@@ -169,22 +193,17 @@ def inference(
                 else:
                     one = speech[b, : int(lengths[b])]
                     tic = time.perf_counter()
-                    try:
+                    with _too_short_named([key]):
                         results = speech2text(one)
-                    except TooShortUttError as e:  # a front-end check_inputs cannot size
-                        raise MTASRInputError(
-                            f"utterance {key}: too short to decode: {e.actual_size} frames, "
-                            f"the encoder needs {e.limit}",
-                            fix="remove it from the data dir, or pad the audio",
-                        ) from None
                     elapsed = time.perf_counter() - tic
                 seconds = int(lengths[b]) / fs if fs else float("nan")
                 rtf_lines.append(f"{key} {seconds:.3f} {elapsed:.4f}\n")
-                _write_results(writer, key, results)
+                _write_results(writer, key, results, speech2text)
                 n_utts += 1
                 audio_s += seconds if fs else 0.0
                 logger.info(f"{key}: {results[0][0]}")
         (tmp_dir / "rtf").write_text("".join(rtf_lines), encoding="utf-8")
+        write_outputs(tmp_dir, speech2text.outputs)  # for stage 13 (score --decode_dir)
     elapsed = time.perf_counter() - start
     rtf = f", RTF {elapsed / audio_s:.3f}" if audio_s else ""
     logger.info(f"decoded {n_utts} utterances in {elapsed:.1f} s{rtf}")
@@ -239,29 +258,43 @@ def get_parser() -> config_argparse.ArgumentParser:
 
     group = parser.add_argument_group("Beam-search related")
     group.add_argument("--batch_size", type=int, default=1, help="Utterances per batch")
-    group.add_argument("--nbest", type=int, default=1, help="Output N-best hypotheses")
-    group.add_argument("--beam_size", type=int, default=20, help="Beam size")
-    group.add_argument("--penalty", type=float, default=0.0, help="Insertion penalty")
+    group.add_argument("--nbest", type=int, default=_D.nbest, help="Output N-best hypotheses")
+    group.add_argument("--beam_size", type=int, default=_D.beam_size, help="Beam size")
+    group.add_argument("--penalty", type=float, default=_D.penalty, help="Insertion penalty")
     group.add_argument(
         "--maxlenratio",
         type=float,
-        default=0.0,
+        default=_D.maxlenratio,
         help="Max output length / encoder length; 0: end detection; <0: constant length",
     )
     group.add_argument(
-        "--minlenratio", type=float, default=0.0, help="Min output length / encoder length"
+        "--minlenratio",
+        type=float,
+        default=_D.minlenratio,
+        help="Min output length / encoder length",
     )
-    group.add_argument("--ctc_weight", type=float, default=0.5, help="CTC weight")
-    group.add_argument("--normalize_length", type=str2bool, default=False)
+    group.add_argument("--ctc_weight", type=float, default=_D.ctc_weight, help="CTC weight")
+    group.add_argument("--normalize_length", type=str2bool, default=_D.normalize_length)
 
-    group = parser.add_argument_group("LLM decoding (decoder hf_llm; uses --beam_size)")
-    group.add_argument("--maxlen_base", type=int, default=10, help="Output budget: constant")
+    group = parser.add_argument_group("LLM-decoder families (their own search; use --beam_size)")
     group.add_argument(
-        "--maxlen_per_second", type=float, default=10.0, help="Output budget: per input second"
+        "--maxlen_base", type=int, default=_D.maxlen_base, help="Output budget: constant"
     )
-    group.add_argument("--length_penalty", type=float, default=0.0, help="Bonus per token")
-    group.add_argument("--repeat_max_period", type=int, default=8, help="Repetition guard")
-    group.add_argument("--repeat_min_count", type=int, default=4, help="Repetition guard")
+    group.add_argument(
+        "--maxlen_per_second",
+        type=float,
+        default=_D.maxlen_per_second,
+        help="Output budget: per input second",
+    )
+    group.add_argument(
+        "--length_penalty", type=float, default=_D.length_penalty, help="Bonus per token"
+    )
+    group.add_argument(
+        "--repeat_max_period", type=int, default=_D.repeat_max_period, help="Repetition guard"
+    )
+    group.add_argument(
+        "--repeat_min_count", type=int, default=_D.repeat_min_count, help="Repetition guard"
+    )
 
     group = parser.add_argument_group("Text converter related")
     group.add_argument(
@@ -304,18 +337,7 @@ def main(cmd: Optional[Sequence[str]] = None) -> None:
         bpemodel=args.bpemodel,
         device="cuda" if args.ngpu >= 1 else "cpu",
         dtype=args.dtype,
-        beam_size=args.beam_size,
-        ctc_weight=args.ctc_weight,
-        penalty=args.penalty,
-        maxlenratio=args.maxlenratio,
-        minlenratio=args.minlenratio,
-        nbest=args.nbest,
-        normalize_length=args.normalize_length,
-        maxlen_base=args.maxlen_base,
-        maxlen_per_second=args.maxlen_per_second,
-        length_penalty=args.length_penalty,
-        repeat_max_period=args.repeat_max_period,
-        repeat_min_count=args.repeat_min_count,
+        **{f.name: getattr(args, f.name) for f in dataclasses.fields(DecodingOptions)},
     )
     if args.model_file is not None:
         speech2text = MTSpeech2Text.from_packed(args.model_file, args.unpack_dir, **kwargs)

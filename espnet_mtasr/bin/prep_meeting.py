@@ -5,8 +5,9 @@ lhotse's recipe, and every session cut into windows that end only where nobody s
 (:func:`espnet_mtasr.data.meeting.meeting_windows`), first far-field channel:
 
 - ``<out_dir>/train``: windows of ``--train_min_window`` to ``--train_window`` seconds;
-- ``<out_dir>/<eval set>``: windows of at most ``--score_window`` seconds (the seed-001
-  paper scores 50 s windows);
+- ``<out_dir>/<eval set>``: windows of at most ``--score_window`` seconds (the paper of the
+  ``sa_llm`` model, "Balancing ASR and diarization in end-to-end LLMs for multi-talker
+  speech recognition", scores 50 s windows);
 - ``<out_dir>/<eval set>_session``: one utterance per session (M2MeT 2.0 session-level
   cpCER).
 

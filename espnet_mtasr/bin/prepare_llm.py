@@ -20,9 +20,11 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
-from espnet_mtasr.utils.errors import MTASRInputError, exit_on_input_error
+from espnet_mtasr.text.sot import SC
+from espnet_mtasr.utils.errors import exit_on_input_error
 from espnet_mtasr.utils.fileio import atomic_dir
 from espnet_mtasr.utils.kaldi_io import read_kaldi_lines
+from espnet_mtasr.utils.local_model import check_local_hf_folder
 
 
 def get_parser() -> argparse.ArgumentParser:
@@ -33,7 +35,7 @@ def get_parser() -> argparse.ArgumentParser:
     p.add_argument("--text", required=True, help="Kaldi text of the training set")
     p.add_argument("--out_dir", required=True)
     p.add_argument("--llm_path", default=None, help="--mode link: a local HF checkpoint")
-    p.add_argument("--added_tokens", nargs="+", default=["<sc>"])
+    p.add_argument("--added_tokens", nargs="+", default=[SC])
     g = p.add_argument_group("--mode train_tiny")
     g.add_argument("--vocab_size", type=int, default=500)
     g.add_argument("--hidden_size", type=int, default=128)
@@ -70,12 +72,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         )
         export_token_list(out, out / "tokens.txt")
     else:
-        if args.llm_path is None or not (Path(args.llm_path) / "config.json").is_file():
-            raise MTASRInputError(
-                "--llm_path is not a local HF checkpoint (no config.json)",
-                path=args.llm_path,
-                fix="set llm_path in the recipe's db.sh / run.sh to a downloaded model folder",
-            )
+        check_local_hf_folder(args.llm_path, "--llm_path", "causal LM")
         from transformers import AutoTokenizer
 
         tok = AutoTokenizer.from_pretrained(args.llm_path, local_files_only=True)

@@ -40,6 +40,12 @@ of ``mtasr_inference``, all jobs concatenated) adds ``rtf``, ``rtf_audio_seconds
 ``rtf_decode_seconds``, ``rtf_utts`` (and ``rtf_note``) to ``result.json`` and a line to
 ``result.txt``; say how it was decoded with ``--rtf_note "CPU, 2 jobs x 1 thread, beam 5"``.
 
+A decode dir (the recipe's stage 13): ``--decode_dir exp/.../decode_x/test --ref_dir
+dump/raw/test [--text_name text_spktag]`` scores ``text`` into ``score_wer`` and every
+output the model family declares in ``outputs.json`` as it says (``OutputSpec``: the
+``sop_llm`` draft per stream into ``score_wer_sop``, ``encoder_only``'s talker counts
+into the confusion matrix), with no family name in the recipe.
+
 Stream-ordered error rates: ``--per_stream`` also scores hypothesis stream ``s`` against
 reference talker ``s`` (start-time order, no permutation search) — for outputs whose
 stream order means something, like the serialized-CTC draft of ``sop_llm``
@@ -59,7 +65,7 @@ import logging
 import shlex
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, List, Sequence
 
 from espnet_mtasr.metrics.percent import format_percent
 from espnet_mtasr.metrics.plot import plot_talkers
@@ -79,7 +85,8 @@ from espnet_mtasr.metrics.wer import (
     extract_streams,
     stream_error_counts,
 )
-from espnet_mtasr.utils.errors import exit_on_input_error
+from espnet_mtasr.models.output_spec import OUTPUTS_FILE, read_outputs
+from espnet_mtasr.utils.errors import MTASRInputError, exit_on_input_error
 
 
 def get_parser() -> argparse.ArgumentParser:
@@ -88,14 +95,24 @@ def get_parser() -> argparse.ArgumentParser:
         description=__doc__.split("\n")[0],
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("--ref", required=True, help="reference Kaldi text (data dir)")
-    parser.add_argument("--hyp", required=True, help="hypothesis Kaldi text (decoding)")
+    parser.add_argument("--ref", default=None, help="reference Kaldi text (data dir)")
+    parser.add_argument("--hyp", default=None, help="hypothesis Kaldi text (decoding)")
+    parser.add_argument(
+        "--decode_dir",
+        default=None,
+        help="score a decode dir (stage 13): its text and every output its outputs.json "
+        "declares, against --ref_dir; instead of --ref/--hyp/--out_dir",
+    )
+    parser.add_argument("--ref_dir", default=None, help="with --decode_dir: the data dir")
+    parser.add_argument(
+        "--text_name", default="text", help="with --decode_dir: the reference of text"
+    )
     parser.add_argument(
         "--utt2num_spk",
         default=None,
         help="<utt> <talker count> per reference; default: the reference stream count",
     )
-    parser.add_argument("--out_dir", required=True, help="where the reports go")
+    parser.add_argument("--out_dir", default=None, help="where the reports go")
     parser.add_argument(
         "--mode", default="word", choices=MODES, help="char: every character is a token (CER)"
     )
@@ -148,6 +165,67 @@ def get_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def decode_dir_runs(args: argparse.Namespace, argv: Sequence[str]) -> List[List[str]]:
+    """The scorer runs of ``--decode_dir D --ref_dir R``, from what the decoding declares.
+
+    ``D/text`` against ``R/<--text_name>`` into ``D/score_<wer|cer>`` (with ``D/rtf`` and,
+    for an output of scoring ``count``, its talker counts); then every output of scoring
+    ``cp`` / ``per_stream`` in ``D/outputs.json`` (:class:`OutputSpec`) against
+    ``R/<its reference>`` into ``D/score_<wer|cer>_<suffix>``, labelled.
+    """
+    decode, ref_dir = Path(args.decode_dir), args.ref_dir
+    if ref_dir is None:
+        raise MTASRInputError("--decode_dir needs --ref_dir (the data dir scored against)")
+    given = [f"--{n}" for n in ("ref", "hyp", "out_dir", "rtf", "hyp_count") if getattr(args, n)]
+    given += ["--per_stream"] * args.per_stream + ["--label"] * bool(args.label)
+    if given:
+        raise MTASRInputError(
+            f"--decode_dir derives {', '.join(given)} from the decoding's outputs.json",
+            fix="drop them, or score one file without --decode_dir",
+        )
+    ref_dir = Path(ref_dir)
+    specs = read_outputs(decode)
+    if not (decode / OUTPUTS_FILE).is_file():
+        logging.warning(
+            "%s has no %s (decoded before it was written): only text is scored; re-run "
+            "stage 12 to score the outputs the model family declares",
+            decode,
+            OUTPUTS_FILE,
+        )
+    for spec in specs:
+        if spec.scoring and not (decode / spec.name).is_file():
+            raise MTASRInputError(
+                f"{OUTPUTS_FILE} declares output {spec.name!r} ({spec.scoring}), but "
+                f"{decode / spec.name} is missing",
+                path=decode / OUTPUTS_FILE,
+                fix="re-run stage 12 (decoding) for this set",
+            )
+    er = "cer" if args.mode == "char" else "wer"
+    common = ["--mode", args.mode]
+    common += [] if args.config is None else ["--config", args.config]
+    common += [] if args.cmd is None else ["--cmd", args.cmd]
+    common += [] if args.set_name is None else ["--set", args.set_name]
+    if (ref_dir / "utt2num_spk").is_file():
+        common += ["--utt2num_spk", str(ref_dir / "utt2num_spk")]
+    run = ["--ref", str(ref_dir / args.text_name), "--hyp", str(decode / "text")]
+    run += ["--out_dir", str(decode / f"score_{er}"), "--text_format", args.text_format]
+    if (decode / "rtf").is_file() and (decode / "rtf").stat().st_size:
+        run += ["--rtf", str(decode / "rtf"), "--rtf_note", args.rtf_note]
+    if args.inference_config is not None:
+        run += ["--inference_config", args.inference_config]
+    for spec in specs:
+        if spec.scoring == "count":
+            run += ["--hyp_count", str(decode / spec.name)]
+    runs = [run + common]
+    for spec in specs:
+        if spec.scoring in ("cp", "per_stream"):
+            extra = ["--ref", str(ref_dir / spec.reference), "--hyp", str(decode / spec.name)]
+            extra += ["--out_dir", str(decode / spec.score_dir(er)), "--label", spec.label]
+            runs.append(extra + ["--per_stream"] * (spec.scoring == "per_stream") + common)
+    logging.info("%s: scoring text%s", decode, "".join(f", {s.name}" for s in specs if s.scoring))
+    return runs
+
+
 @exit_on_input_error
 def main(cmd: list[str] | None = None) -> None:
     """Run the scorer (``cmd``: the arguments, default ``sys.argv[1:]``).
@@ -161,6 +239,16 @@ def main(cmd: list[str] | None = None) -> None:
     argv = sys.argv[1:] if cmd is None else list(cmd)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
+    if args.decode_dir is not None:
+        for run in decode_dir_runs(args, argv):
+            main(run)
+        return
+    missing = [f"--{n}" for n in ("ref", "hyp", "out_dir") if getattr(args, n) is None]
+    if missing:
+        raise MTASRInputError(
+            f"{', '.join(missing)} not given",
+            fix="give --ref, --hyp and --out_dir, or --decode_dir",
+        )
     set_name = args.set_name or Path(args.ref).resolve().parent.name
     command = args.cmd
     if command is None:

@@ -48,7 +48,9 @@ def teacher_forced_accuracy(
     from espnet_mtasr.utils.espnet_compat import pad_list
 
     s2t = MTSpeech2Text(Path(exp) / "config.yaml", Path(exp) / model, beam_size=1)
-    if s2t.llm_options is None:
+    from espnet_mtasr.asr.decoder.hf_llm_decoder import HFLLMDecoder
+
+    if not isinstance(getattr(s2t.asr_model, "decoder", None), HFLLMDecoder):
         raise MTASRInputError(
             "speech_reliance needs a model with an LLM decoder (decoder hf_llm)", path=exp
         )

@@ -58,7 +58,7 @@ __all__ = [
     "is_per_utt_file",
     "kaldi_files",
     "parse_sample_rate",
-    "read_kaldi_lines",
+    "read_data_dir_file",
     "spk2utt_from_utt2spk",
     "subset_data_dir",
     "utterance_durations",
@@ -92,7 +92,7 @@ _ARK_RE = re.compile(r"(.+\.ark):[0-9]+")
 # --------------------------------------------------------------------------- reading
 
 
-def read_kaldi_lines(path: PathLike, skip_blank: bool = False) -> List[KaldiLine]:
+def read_data_dir_file(path: PathLike, skip_blank: bool = False) -> List[KaldiLine]:
     """Read a Kaldi ``<key> [<value>]`` file of a data dir; the value may be empty.
 
     Args:
@@ -239,7 +239,7 @@ def validate_data_dir(
     fixes = tuple(fix_data_dir(data_dir)) if fix else ()
     files = {}
     for name in kaldi_files(data_dir):
-        files[name] = read_kaldi_lines(data_dir / name)
+        files[name] = read_data_dir_file(data_dir / name)
         _check_unique_sorted(data_dir, name, files[name])
     utts = _check_id_sets(data_dir, files)
     if "segments" in files:
@@ -681,7 +681,7 @@ def fix_data_dir(data_dir: PathLike) -> List[str]:
     files = {}
     for name in names:
         if not (name == "spk2utt" and regenerate_spk2utt):
-            lines = read_kaldi_lines(data_dir / name, skip_blank=True)
+            lines = read_data_dir_file(data_dir / name, skip_blank=True)
             files[name] = _sorted_unique(data_dir / name, lines)
     dropped = _keep_common_ids(files)
     if not files["wav.scp"] or ("segments" in files and not files["segments"]):
@@ -774,7 +774,7 @@ def subset_data_dir(in_dir: PathLike, out_dir: PathLike, keep: Set[str]) -> int:
     recordings = _used_recordings(out_dir, keep)
     speakers = None
     if (out_dir / "utt2spk").is_file():
-        pairs = [(ln.key, ln.value) for ln in read_kaldi_lines(out_dir / "utt2spk")]
+        pairs = [(ln.key, ln.value) for ln in read_data_dir_file(out_dir / "utt2spk")]
         spk2utt = spk2utt_from_utt2spk(pairs)
         write_kaldi_map(out_dir / "spk2utt", {s: " ".join(u) for s, u in spk2utt.items()})
         speakers = set(spk2utt)
@@ -791,7 +791,7 @@ def subset_data_dir(in_dir: PathLike, out_dir: PathLike, keep: Set[str]) -> int:
 def _used_recordings(out_dir: Path, keep: Set[str]) -> Set[str]:
     if not (out_dir / "segments").is_file():
         return keep
-    return {ln.value.split()[0] for ln in read_kaldi_lines(out_dir / "segments")}
+    return {ln.value.split()[0] for ln in read_data_dir_file(out_dir / "segments")}
 
 
 def _filter_lines(src: Path, dst: Path, keys: Set[str]) -> None:
@@ -827,7 +827,7 @@ def utterance_durations(data_dir: PathLike, fs: int = 16000) -> Dict[str, float]
     for name, kind, divisor in (("utt2num_samples", int, fs), ("utt2dur", float, 1)):
         path = data_dir / name
         if path.is_file():
-            lines = read_kaldi_lines(path)
+            lines = read_data_dir_file(path)
             return {ln.key: _parse_number(path, ln, ln.value, kind, "it") / divisor for ln in lines}
     raise MTASRInputError(
         "neither utt2num_samples nor utt2dur found",
@@ -873,7 +873,7 @@ def filter_data_dir(
     long_ = {u for u, d in durs.items() if d > max_dur}
     too_many: Set[str] = set()
     if max_tokens is not None:
-        texts = read_kaldi_lines(in_dir / "text")
+        texts = read_data_dir_file(in_dir / "text")
         too_many = {ln.key for ln in texts if len(tokenize(ln.value, token_type)) > max_tokens}
     keep = set(durs) - short - long_ - too_many
     if not keep:
@@ -978,10 +978,10 @@ def _plan_jobs(
     in_dir: Path, out_dir: Path, tmp: Path, audio_format: str, nj: int
 ) -> Tuple[List[_AudioJob], Dict[str, str]]:
     """Group utterances by ``wav.scp`` entry; return the jobs and utt -> final path."""
-    wav_lines = read_kaldi_lines(in_dir / "wav.scp")
+    wav_lines = read_data_dir_file(in_dir / "wav.scp")
     if (in_dir / "segments").is_file():
         segments = {}
-        for ln in read_kaldi_lines(in_dir / "segments"):
+        for ln in read_data_dir_file(in_dir / "segments"):
             rec, start, end = _segment_fields(in_dir / "segments", ln)
             segments[ln.key] = (rec, start, end)
     else:

@@ -109,111 +109,122 @@ def scan_textgrid(path: Path) -> Dict[str, List[TextGridInterval]]:
             line=1,
             fix="save it from Praat as a (long) text file",
         )
-    tiers: Dict[str, List[TextGridInterval]] = {}
-    tier_class = tier_name = None
-    tier_line = size_line = 0
-    expected_size: Optional[int] = None
-    current: Optional[Dict] = None  # the interval being read
+    scan = _TextGridScan(path)
+    i = 0
+    while i < len(lines):
+        i = scan.line(lines, i)
+    scan.close_tier()
+    if not scan.tiers:
+        raise MTASRInputError("TextGrid has no IntervalTier", path=path)
+    return scan.tiers
 
-    def close_interval() -> None:
-        nonlocal current
+
+class _TextGridScan:
+    """The state of :func:`scan_textgrid`: the tiers so far, the tier and interval being
+    read. Each method checks what it closes and raises naming ``path:line``."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.tiers: Dict[str, List[TextGridInterval]] = {}
+        self.tier_class: Optional[str] = None
+        self.tier_name: Optional[str] = None
+        self.tier_line = self.size_line = 0
+        self.expected_size: Optional[int] = None
+        self.current: Optional[Dict] = None  # the interval being read
+
+    def line(self, lines: List[str], i: int) -> int:
+        """Read the line at index ``i``; the index of the next one to read."""
+        raw, lineno = lines[i], i + 1
+        if _ITEM_RE.match(raw):
+            self.close_tier()
+            self.tier_class = self.tier_name = None
+            self.tier_line, self.expected_size = lineno, None
+        elif _INTERVALS_SIZE_RE.match(raw):
+            self.expected_size = int(_INTERVALS_SIZE_RE.match(raw).group(1))
+            self.size_line = lineno
+        elif _INTERVAL_RE.match(raw):
+            if self.tier_class != "IntervalTier" or self.tier_name is None:
+                raise MTASRInputError(
+                    "interval outside a named IntervalTier", path=self.path, line=lineno
+                )
+            self.close_interval()
+            self.current = {"line": lineno}
+        elif _FIELD_RE.match(raw):
+            key, value = _FIELD_RE.match(raw).groups()
+            if key == "text":
+                text, after = _read_text_value(lines, i, value, self.path)
+                if self.current is not None:
+                    self.current["text"] = text
+                return after
+            self.field(key, value, lineno)
+        return i + 1
+
+    def field(self, key: str, value: str, lineno: int) -> None:
+        """``xmin``/``xmax`` of the interval, or ``class``/``name`` of the tier."""
+        if key in ("xmin", "xmax"):
+            try:
+                number = float(value)
+            except ValueError:
+                raise MTASRInputError(
+                    f"{key} is not a number: {value!r}", path=self.path, line=lineno
+                ) from None
+            if self.current is not None:
+                self.current[key] = number
+        elif key == "class" and self.tier_line:
+            self.tier_class = _unquote(value, self.path, lineno)
+        elif key == "name" and self.tier_line:
+            self.tier_name = _unquote(value, self.path, lineno)
+            if self.tier_class == "IntervalTier":
+                if self.tier_name in self.tiers:
+                    raise MTASRInputError(
+                        f"tier name {self.tier_name!r} used twice", path=self.path, line=lineno
+                    )
+                self.tiers[self.tier_name] = []
+
+    def close_interval(self) -> None:
+        """Check the interval being read and add it to its tier."""
+        current, name = self.current, self.tier_name
         if current is None:
             return
         ln = current["line"]
         for key in ("xmin", "xmax", "text"):
             if key not in current:
-                raise MTASRInputError(f"interval without {key}", path=path, line=ln)
+                raise MTASRInputError(f"interval without {key}", path=self.path, line=ln)
         start, end, text = current["xmin"], current["xmax"], current["text"]
         if end < start or (end == start and text.strip()):
             raise MTASRInputError(
-                f"interval of tier {tier_name!r} ends ({end}) before it starts ({start})"
+                f"interval of tier {name!r} ends ({end}) before it starts ({start})"
                 if end < start
-                else f"interval of tier {tier_name!r} has text {text!r} but no length",
-                path=path,
+                else f"interval of tier {name!r} has text {text!r} but no length",
+                path=self.path,
                 line=ln,
                 fix="correct its xmin/xmax",
             )
-        previous = tiers[tier_name][-1] if tiers[tier_name] else None
+        previous = self.tiers[name][-1] if self.tiers[name] else None
         if previous is not None and start < previous.end - 1e-6:
             raise MTASRInputError(
-                f"interval of tier {tier_name!r} starts at {start}, before the previous "
+                f"interval of tier {name!r} starts at {start}, before the previous "
                 f"interval (line {previous.line}) ends at {previous.end}",
-                path=path,
+                path=self.path,
                 line=ln,
                 fix="intervals of a tier must be in time order and must not overlap",
             )
-        tiers[tier_name].append(TextGridInterval(tier_name, start, end, text, ln))
-        current = None
+        self.tiers[name].append(TextGridInterval(name, start, end, text, ln))
+        self.current = None
 
-    def close_tier() -> None:
-        close_interval()
-        if tier_class == "IntervalTier" and expected_size is not None:
-            got = len(tiers[tier_name])
-            if got != expected_size:
+    def close_tier(self) -> None:
+        """Close the tier being read (if any): its last interval and its declared size."""
+        if self.tier_name is None:
+            return
+        self.close_interval()
+        if self.tier_class == "IntervalTier" and self.expected_size is not None:
+            got = len(self.tiers[self.tier_name])
+            if got != self.expected_size:
                 raise MTASRInputError(
-                    f"tier {tier_name!r} declares {expected_size} intervals, has {got}",
-                    path=path,
-                    line=size_line,
+                    f"tier {self.tier_name!r} declares {self.expected_size} intervals, has {got}",
+                    path=self.path,
+                    line=self.size_line,
                 )
-
-    i = 0
-    while i < len(lines):
-        raw = lines[i]
-        lineno = i + 1
-        if _ITEM_RE.match(raw):
-            if tier_name is not None:
-                close_tier()
-            tier_class = tier_name = None
-            tier_line, expected_size = lineno, None
-            i += 1
-            continue
-        m = _INTERVALS_SIZE_RE.match(raw)
-        if m:
-            expected_size, size_line = int(m.group(1)), lineno
-            i += 1
-            continue
-        if _INTERVAL_RE.match(raw):
-            if tier_class != "IntervalTier" or tier_name is None:
-                raise MTASRInputError(
-                    "interval outside a named IntervalTier", path=path, line=lineno
-                )
-            close_interval()
-            current = {"line": lineno}
-            i += 1
-            continue
-        m = _FIELD_RE.match(raw)
-        if m:
-            key, value = m.group(1), m.group(2)
-            if key == "text":
-                text, i = _read_text_value(lines, i, value, path)
-                if current is not None:
-                    current["text"] = text
-                continue
-            if key in ("xmin", "xmax"):
-                try:
-                    number = float(value)
-                except ValueError:
-                    raise MTASRInputError(
-                        f"{key} is not a number: {value!r}", path=path, line=lineno
-                    ) from None
-                if current is not None:
-                    current[key] = number
-            elif key == "class" and tier_line:
-                tier_class = _unquote(value, path, lineno)
-            elif key == "name" and tier_line:
-                tier_name = _unquote(value, path, lineno)
-                if tier_class == "IntervalTier":
-                    if tier_name in tiers:
-                        raise MTASRInputError(
-                            f"tier name {tier_name!r} used twice", path=path, line=lineno
-                        )
-                    tiers[tier_name] = []
-        i += 1
-    if tier_name is not None:
-        close_tier()
-    if not tiers:
-        raise MTASRInputError("TextGrid has no IntervalTier", path=path)
-    return tiers
 
 
 def textgrid_text(tiers: Dict[str, Sequence[Tuple[float, float, str]]], xmax: float) -> str:

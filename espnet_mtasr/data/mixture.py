@@ -45,7 +45,7 @@ import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List, Mapping, Sequence, Tuple, Union
+from typing import Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import soundfile as sf
@@ -429,6 +429,28 @@ def _remove_new_empty_dirs(paths: Sequence[Path]) -> Iterator[None]:
         raise
 
 
+def _mixture_outputs(
+    spec: MixtureSpec,
+    sources: Sequence[np.ndarray],
+    noise: Optional[np.ndarray],
+    clean: np.ndarray,
+    write_sources: bool,
+) -> Dict[str, np.ndarray]:
+    """LibriMix directory name -> int16 audio of one rendered mixture: ``s<k>``
+    (``write_sources``), ``mix_single`` (1 talker) or ``mix_clean`` / ``mix_both``, ``noise``."""
+    outs = {f"s{j + 1}": s for j, s in enumerate(sources)} if write_sources else {}
+    noisy_mix = None if noise is None else _add_int16(clean, noise)
+    if spec.n_src == 1:
+        outs["mix_single"] = clean if noisy_mix is None else noisy_mix
+    else:
+        outs["mix_clean"] = clean
+        if noisy_mix is not None:
+            outs["mix_both"] = noisy_mix
+    if noise is not None:
+        outs["noise"] = noise
+    return outs
+
+
 def simulate_librimix(
     data_dir: PathLike,
     out_root: PathLike,
@@ -502,17 +524,8 @@ def simulate_librimix(
             sources, noise, clean = render_mixture(
                 spec, lambda u: load_source_audio(u, sample_rate), noise_type, seed
             )
+            outs = _mixture_outputs(spec, sources, noise, clean, write_sources)
             base, mid = tmp[max(spec.n_src, 2)], spec.mixture_id
-            outs = {f"s{j + 1}": s for j, s in enumerate(sources)} if write_sources else {}
-            noisy_mix = None if noise is None else _add_int16(clean, noise)
-            if spec.n_src == 1:
-                outs["mix_single"] = clean if noisy_mix is None else noisy_mix
-            else:
-                outs["mix_clean"] = clean
-                if noisy_mix is not None:
-                    outs["mix_both"] = noisy_mix
-            if noise is not None:
-                outs["noise"] = noise
             for name, audio in outs.items():
                 (base / name).mkdir(exist_ok=True)
                 sf.write(base / name / f"{mid}.wav", audio, sample_rate, subtype="PCM_16")

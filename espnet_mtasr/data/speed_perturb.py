@@ -28,7 +28,7 @@ from espnet_mtasr.data.datadir import (
     RECORDING_FILES,
     KaldiLine,
     is_per_utt_file,
-    read_kaldi_lines,
+    read_data_dir_file,
     spk2utt_from_utt2spk,
     validate_data_dir,
 )
@@ -96,7 +96,7 @@ def speed_perturb_data_dir(
                 if name not in DROPPED:
                     print(f"speed_perturb: {in_dir / name} not carried over", file=sys.stderr)
                 continue
-            lines = read_kaldi_lines(in_dir / name)
+            lines = read_data_dir_file(in_dir / name)
             items = [item for f in factors for item in _perturb_lines(lines, f, transform)]
             write_kaldi_map(tmp / name, items)
         n_utts = _write_spk2utt(tmp)
@@ -169,11 +169,11 @@ def _perturb_talkers(value: str, factor: float, prefix: str) -> str:
 def _write_spk2utt(out_dir: Path) -> int:
     """Regenerate ``spk2utt`` from ``utt2spk`` (if any); return the number of utterances."""
     if not (out_dir / "utt2spk").is_file():
-        ids = read_kaldi_lines(
+        ids = read_data_dir_file(
             out_dir / "segments" if (out_dir / "segments").is_file() else out_dir / "wav.scp"
         )
         return len(ids)
-    pairs = [(ln.key, ln.value) for ln in read_kaldi_lines(out_dir / "utt2spk")]
+    pairs = [(ln.key, ln.value) for ln in read_data_dir_file(out_dir / "utt2spk")]
     spk2utt: Dict[str, List[str]] = spk2utt_from_utt2spk(pairs)
     write_kaldi_map(out_dir / "spk2utt", {s: " ".join(u) for s, u in spk2utt.items()})
     return len(pairs)

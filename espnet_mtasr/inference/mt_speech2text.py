@@ -19,7 +19,7 @@ import tarfile
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import humanfriendly
 import numpy as np
@@ -28,22 +28,25 @@ import yaml
 from espnet2.main_funcs.pack_funcs import unpack
 from espnet2.text.build_tokenizer import build_tokenizer
 from espnet2.text.token_id_converter import TokenIDConverter
-from espnet2.torch_utils.device_funcs import to_device
 from espnet2.utils.get_default_kwargs import get_default_kwargs
 from typeguard import typechecked
 
-from espnet_mtasr.asr.decoder.hf_llm_decoder import HFLLMDecoder
-from espnet_mtasr.inference.llm_hypothesis import LLMHypothesis
+from espnet_mtasr.inference.espnet_beam_search import ESPnetBeamSearch
 from espnet_mtasr.inference.model_folder import unpack_folder
-from espnet_mtasr.inference.stream_hypothesis import StreamHypothesis
-from espnet_mtasr.models.sop_llm_model import join_streams
+from espnet_mtasr.models.abs_mtasr_model import AbsMTASRModel
+from espnet_mtasr.models.decoding_options import DecodingOptions
+from espnet_mtasr.models.family_hypothesis import FamilyHypothesis
+from espnet_mtasr.models.output_spec import OutputSpec
 from espnet_mtasr.tasks.mtasr import MTASRTask, frontend_choices
+from espnet_mtasr.text.sot import SC, normalize_whitespace
 from espnet_mtasr.utils.errors import MTASRInputError
 
 logger = logging.getLogger(__name__)
 
 # (text, tokens, token ids, hypothesis) for each of the n best, as ESPnet's Speech2Text.
 NBestList = List[Tuple[Optional[str], List[str], List[int], Any]]
+
+_DEFAULTS = DecodingOptions()  # the defaults of every decoding option
 
 PACKED_SUFFIXES = (".zip", ".tar", ".tgz", ".tar.gz", ".tbz2", ".tar.bz2", ".txz", ".tar.xz")
 
@@ -148,11 +151,12 @@ def _point_bpemodel_folder_at(config: Path, unpack_dir: Path) -> None:
 class MTSpeech2Text:
     """Decode speech with an MTASRTask model: ESPnet's ``Speech2Text`` conventions.
 
-    Examples:
-        >>> s2t = MTSpeech2Text("exp/asr/config.yaml", "exp/asr/valid.acc.ave.pth")
-        >>> audio, rate = soundfile.read("mix.wav")
-        >>> text, tokens, token_ids, hyp = s2t(audio)[0]   # "hello <sc> good morning"
-        >>> s2t = MTSpeech2Text.from_packed("exp/asr/model.zip")
+    Example (with a trained model; not run as a doctest)::
+
+        s2t = MTSpeech2Text("exp/asr/config.yaml", "exp/asr/valid.acc.ave.pth")
+        audio, rate = soundfile.read("mix.wav")
+        text, tokens, token_ids, hyp = s2t(audio)[0]   # "hello <sc> good morning"
+        s2t = MTSpeech2Text.from_packed("exp/asr/model.zip")
 
     Args:
         asr_train_config: the training ``config.yaml`` (default: next to the model file).
@@ -176,12 +180,14 @@ class MTSpeech2Text:
             (a hypothesis ending in a block of up to ``repeat_max_period`` tokens repeated
             ``repeat_min_count`` times ends, cut back to one copy).
 
-    A model with an LLM decoder (``decoder: hf_llm``) is decoded by its own batched
-    greedy / beam search with a KV cache (``beam_size``; ``ctc_weight``, ``penalty``,
-    ``maxlenratio``, ``minlenratio`` and ``normalize_length`` do not apply; ``nbest`` 1).
-    A model with talker streams of its own (``encoder_only``: ``decode_streams``) is
-    decoded batched, CTC only (greedy per stream, routed by its talker-count head; the
-    search options do not apply).
+    The options are one :class:`DecodingOptions` (their defaults live there). A model
+    family of this plugin (:class:`AbsMTASRModel`) decodes a batch itself
+    (``decode_batch``): the LLM families with their batched greedy / beam search and KV
+    cache (``beam_size`` and the LLM options; ``nbest`` 1), ``encoder_only`` CTC only,
+    routed by its talker-count head; ESPnet's ``espnet`` model goes through
+    :class:`ESPnetBeamSearch` (joint CTC/attention, one utterance at a time). Each
+    hypothesis is a :class:`FamilyHypothesis`; the family's extra outputs
+    (:attr:`outputs`) are rendered by name with :meth:`render_output`.
     """
 
     @typechecked
@@ -193,31 +199,33 @@ class MTSpeech2Text:
         bpemodel: Optional[str] = None,
         device: str = "cpu",
         dtype: str = "float32",
-        beam_size: int = 20,
-        ctc_weight: float = 0.5,
-        penalty: float = 0.0,
-        maxlenratio: float = 0.0,
-        minlenratio: float = 0.0,
-        nbest: int = 1,
-        normalize_length: bool = False,
-        maxlen_base: int = 10,
-        maxlen_per_second: float = 10.0,
-        length_penalty: float = 0.0,
-        repeat_max_period: int = 8,
-        repeat_min_count: int = 4,
+        beam_size: int = _DEFAULTS.beam_size,
+        ctc_weight: float = _DEFAULTS.ctc_weight,
+        penalty: float = _DEFAULTS.penalty,
+        maxlenratio: float = _DEFAULTS.maxlenratio,
+        minlenratio: float = _DEFAULTS.minlenratio,
+        nbest: int = _DEFAULTS.nbest,
+        normalize_length: bool = _DEFAULTS.normalize_length,
+        maxlen_base: int = _DEFAULTS.maxlen_base,
+        maxlen_per_second: float = _DEFAULTS.maxlen_per_second,
+        length_penalty: float = _DEFAULTS.length_penalty,
+        repeat_max_period: int = _DEFAULTS.repeat_max_period,
+        repeat_min_count: int = _DEFAULTS.repeat_min_count,
     ):
-        from espnet_mtasr.utils.espnet_compat import (
-            BatchBeamSearch,
-            BatchScorerInterface,
-            BeamSearch,
-            CTCPrefixScorer,
-            LengthBonus,
+        options = DecodingOptions(
+            beam_size=beam_size,
+            ctc_weight=ctc_weight,
+            penalty=penalty,
+            maxlenratio=maxlenratio,
+            minlenratio=minlenratio,
+            nbest=nbest,
+            normalize_length=normalize_length,
+            maxlen_base=maxlen_base,
+            maxlen_per_second=maxlen_per_second,
+            length_penalty=length_penalty,
+            repeat_max_period=repeat_max_period,
+            repeat_min_count=repeat_min_count,
         )
-
-        if not 0.0 <= ctc_weight <= 1.0:
-            raise MTASRInputError(f"--ctc_weight must be in [0, 1], not {ctc_weight}")
-        if beam_size < 1 or nbest < 1:
-            raise MTASRInputError("--beam_size and --nbest must be >= 1")
 
         # 1. Model, rebuilt through MTASRTask, weights loaded strictly
         model, train_args = self._load_model(asr_train_config, asr_model_file, device)
@@ -226,82 +234,37 @@ class MTSpeech2Text:
         self.asr_train_args = train_args
         self.device = device
         self.dtype = dtype
-        self.nbest = nbest
+        self.options = options
         self.fs = _expected_fs(train_args)
         self.min_samples = min_input_samples(model)
         self._unpacked: Optional[tempfile.TemporaryDirectory] = None
         self.converter = TokenIDConverter(token_list=list(model.token_list))
-        self.llm_options: Optional[Dict[str, Any]] = None
-        self.stream_decoding = callable(getattr(model, "decode_streams", None))
-        if self.stream_decoding:
-            if nbest != 1:
-                raise MTASRInputError("--nbest: CTC stream decoding returns one hypothesis")
-            self.beam_search = None
+
+        # 2. The family: its own batch decoding (the contract), or ESPnet's beam search
+        if isinstance(model, AbsMTASRModel):
+            self.family: Any = model
+        else:
+            model_name = str(getattr(train_args, "model", "espnet"))
+            self.family = ESPnetBeamSearch(model, options, device, dtype, model_name)
+        self.family.check_decoding_options(options)
+        logger.info(f"{type(self.family).__name__} decoding: {options.to_dict()}")
+
+        # 3. Token ids -> text: the family's tokenizer (an LLM's), else ESPnet's
+        self.tokenizer = None
+        self.text_decoder = self.family.text_decoder()
+        if self.text_decoder is None:
             self.tokenizer = _text_tokenizer(token_type, bpemodel, train_args)
-            logger.info("CTC-only stream decoding, routed by the talker-count head")
-            return
-        if isinstance(getattr(model, "decoder", None), HFLLMDecoder):
-            if nbest != 1:
-                raise MTASRInputError("--nbest: LLM decoding returns the best hypothesis only")
-            self.llm_options = dict(
-                beam_size=beam_size,
-                maxlen_base=maxlen_base,
-                maxlen_per_second=maxlen_per_second,
-                length_penalty=length_penalty,
-                repeat_max_period=repeat_max_period,
-                repeat_min_count=repeat_min_count,
-            )
-            self.beam_search = None
-            self.tokenizer = None
-            logger.info(f"LLM decoding: {self.llm_options}")
-            return
-        for attr in ("encode", "ctc", "sos", "eos", "token_list"):
-            if not hasattr(model, attr):
-                raise MTASRInputError(
-                    f"--model {getattr(train_args, 'model', '?')} has no {attr!r}: "
-                    "joint CTC/attention beam search cannot decode it"
-                )
-        if model.decoder is None and ctc_weight < 1.0:
-            raise MTASRInputError(
-                "the model has no attention decoder", fix="decode with --ctc_weight 1.0"
-            )
-        token_list = list(model.token_list)
 
-        # 2. Beam search: decoder + CTC prefix scorer + length bonus
-        scorers = dict(
-            decoder=model.decoder,
-            ctc=CTCPrefixScorer(ctc=model.ctc, eos=model.eos),
-            length_bonus=LengthBonus(len(token_list)),
-        )
-        weights = dict(decoder=1.0 - ctc_weight, ctc=ctc_weight, length_bonus=penalty)
-        beam_search = BeamSearch(
-            scorers=scorers,
-            weights=weights,
-            beam_size=beam_size,
-            vocab_size=len(token_list),
-            sos=model.sos,
-            eos=model.eos,
-            token_list=token_list,
-            pre_beam_score_key=None if ctc_weight == 1.0 else "full",
-            normalize_length=normalize_length,
-        )
-        if all(isinstance(s, BatchScorerInterface) for s in beam_search.full_scorers.values()):
-            # Batched over hypotheses (not over utterances): one utterance at a time.
-            beam_search.__class__ = BatchBeamSearch
-        beam_search.to(device=device, dtype=getattr(torch, dtype)).eval()
-        logger.info(f"Beam search: {type(beam_search).__name__}, weights {weights}")
-
-        # 3. Token ids -> text; <sc> is a token of its own and comes out verbatim
-        self.beam_search = beam_search
-        self.tokenizer = _text_tokenizer(token_type, bpemodel, train_args)
-        self.maxlenratio = maxlenratio
-        self.minlenratio = minlenratio
+    @property
+    def outputs(self) -> Tuple[OutputSpec, ...]:
+        """The family's extra outputs (written and scored by name; see ``OutputSpec``)."""
+        return tuple(self.family.OUTPUTS)
 
     @property
     def batched(self) -> bool:
-        """Whether :meth:`decode_batch` decodes a batch in one pass (LLM and CTC stream
-        decoding) rather than one utterance at a time (ESPnet's beam search)."""
-        return self.llm_options is not None or self.stream_decoding
+        """Whether :meth:`decode_batch` decodes a batch in one pass (the plugin's
+        families) rather than one utterance at a time (ESPnet's beam search)."""
+        return bool(getattr(self.family, "BATCHED", True))
 
     @staticmethod
     def _load_model(
@@ -438,28 +401,18 @@ class MTSpeech2Text:
 
         Returns:
             The ``nbest`` best ``(text, tokens, token_ids, hypothesis)``, best first;
-            ``text`` keeps ``<sc>`` between talkers (``None`` without a tokenizer).
+            ``text`` keeps ``<sc>`` between talkers (``None`` without a tokenizer);
+            ``hypothesis`` is the family's :class:`FamilyHypothesis`.
         """
         if isinstance(speech, np.ndarray):
             speech = torch.tensor(speech)
-        speech = speech.unsqueeze(0).to(getattr(torch, self.dtype))  # (1, T)
+        speech = speech.unsqueeze(0)  # (1, T)
         lengths = speech.new_full([1], dtype=torch.long, fill_value=speech.size(1))
-        if self.batched:
-            return self.decode_batch(speech, lengths)[0]
-        batch = to_device({"speech": speech, "speech_lengths": lengths}, device=self.device)
-        enc, _ = self.asr_model.encode(**batch)  # (1, T_enc, D_enc)
-        if isinstance(enc, tuple):  # intermediate CTC outputs
-            enc = enc[0]
-        hyps = self.beam_search(
-            x=enc[0], maxlenratio=self.maxlenratio, minlenratio=self.minlenratio
-        )
-        return [self._to_result(hyp) for hyp in hyps[: self.nbest]]
+        return self.decode_batch(speech, lengths)[0]
 
+    @torch.no_grad()
     def decode_batch(self, speech: torch.Tensor, speech_lengths: torch.Tensor) -> List[NBestList]:
-        """Decode a padded batch, one utterance at a time (exactly as unbatched).
-
-        ESPnet's attention beam search is per utterance; each utterance is also encoded
-        alone, without its padding, so results do not depend on the batch.
+        """Decode a padded batch through the family's :meth:`AbsMTASRModel.decode_batch`.
 
         Args:
             speech: ``(B, T_max)`` padded waveforms.
@@ -468,67 +421,44 @@ class MTSpeech2Text:
         Returns:
             One n-best list per utterance, in batch order.
         """
-        if self.stream_decoding:
-            return self._decode_streams(speech, speech_lengths)
-        if self.llm_options is not None:
-            return self._decode_llm(speech, speech_lengths)
-        return [self(speech[b, : int(speech_lengths[b])]) for b in range(speech.size(0))]
-
-    def _decode_streams(
-        self, speech: torch.Tensor, speech_lengths: torch.Tensor
-    ) -> List[NBestList]:
-        """One batched CTC pass with talker-count routing: ``(B, T)`` -> B one-best lists;
-        the text joins the non-empty streams with ``<sc>``."""
         speech = speech.to(device=self.device, dtype=getattr(torch, self.dtype))
-        streams, counts = self.asr_model.decode_streams(speech, speech_lengths.to(self.device))
-        sc_id = self.asr_model.sc_id
-        out: List[NBestList] = []
-        for ids, count in zip(streams, counts.tolist()):
-            texts = [self._detok(s) for s in ids]
-            joined = join_streams(ids, sc_id)
-            hyp = StreamHypothesis(yseq=joined, score=0.0, streams=texts, talker_count=count)
-            text = " <sc> ".join(t for t in texts if t)
-            out.append([(text, self.converter.ids2tokens(joined), joined, hyp)])
-        return out
+        hyps = self.family.decode_batch(speech, speech_lengths.to(self.device), self.options)
+        return [[self._to_result(h) for h in nbest] for nbest in hyps]
 
-    def _detok(self, ids: List[int]) -> str:
-        tokens = self.converter.ids2tokens(ids)
+    def detokenize(self, ids: Sequence[int]) -> Optional[str]:
+        """Token ids -> text (``<sc>`` and speaker tags kept); ``None`` without a tokenizer."""
+        if self.text_decoder is not None:
+            return self.text_decoder(list(ids))
         if self.tokenizer is None:
-            return " ".join(tokens)
-        return " ".join(self.tokenizer.tokens2text(tokens).split())
+            return None
+        return self.tokenizer.tokens2text(self.converter.ids2tokens(list(ids)))
 
-    def _decode_llm(self, speech: torch.Tensor, speech_lengths: torch.Tensor) -> List[NBestList]:
-        """One batched LLM decoding pass (KV cache): ``(B, T)`` -> B one-best lists."""
-        assert self.llm_options is not None
-        batch = to_device(
-            {"speech": speech.to(getattr(torch, self.dtype)), "speech_lengths": speech_lengths},
-            device=self.device,
-        )
-        tokenizer = self.asr_model.decoder.tokenizer
+    def _to_result(self, hyp: FamilyHypothesis) -> Tuple[Optional[str], List[str], List[int], Any]:
+        ids = list(hyp.token_ids)
+        if hyp.streams is not None:  # streams of the family's own: <sc> between non-empty
+            text: Optional[str] = join_texts(self.stream_texts(hyp.streams))
+        else:
+            text = self.detokenize(ids)
+        return text, self.converter.ids2tokens(ids), ids, hyp
 
-        def detok(ids: List[int]) -> str:
-            # <sc> / speaker tags are ordinary (non-special) tokens: they stay in the text
-            text = tokenizer.decode(ids, skip_special_tokens=True)
-            return " ".join(text.replace("\n", " ").split())
+    def render_output(self, spec: OutputSpec, value: Any) -> Dict[str, str]:
+        """A family's extra output -> ``file name -> line value`` (``OutputSpec.kind``)."""
+        if spec.kind == "count":
+            return {spec.name: str(int(value))}
+        texts = self.stream_texts(value)
+        if spec.kind == "streams":
+            return {spec.name: join_texts(texts)}
+        return {f"{spec.name}{k}": t for k, t in enumerate(texts, 1)}  # stream_files
 
-        best, drafts = self.asr_model.decode_with_draft(
-            batch["speech"], batch["speech_lengths"], **self.llm_options
-        )
-        sops: List[Optional[str]] = [None] * len(best)
-        if drafts is not None:  # sop_llm: keep the SOP draft (streams joined by <sc>)
-            sops = [" <sc> ".join(detok(s) for s in streams if s) for streams in drafts]
-        out: List[NBestList] = []
-        for (ids, score), sop in zip(best, sops):
-            hyp = LLMHypothesis(yseq=list(ids), score=score, sop=sop)
-            out.append([(detok(ids), self.converter.ids2tokens(ids), list(ids), hyp)])
-        return out
-
-    def _to_result(self, hyp: Any) -> Tuple[Optional[str], List[str], List[int], Any]:
-        yseq = hyp.yseq.tolist() if isinstance(hyp.yseq, torch.Tensor) else list(hyp.yseq)
-        token_int = [t for t in yseq[1:-1] if t != self.asr_model.blank_id]  # no sos/eos
-        token = self.converter.ids2tokens(token_int)
-        text = None if self.tokenizer is None else self.tokenizer.tokens2text(token)
-        return text, token, token_int, hyp
+    def stream_texts(self, streams: Sequence[Sequence[int]]) -> List[str]:
+        """Each stream's text, whitespace normalized (its tokens without a tokenizer)."""
+        texts = []
+        for ids in streams:
+            text = self.detokenize(ids)
+            if text is None:
+                text = " ".join(self.converter.ids2tokens(list(ids)))
+            texts.append(normalize_whitespace(text))
+        return texts
 
     def check_speech(
         self,
@@ -662,6 +592,18 @@ class MTSpeech2Text:
         audio = self.check_speech(audio, rate, path=wav)
         text, token, _, _ = self(audio)[0]
         return text if text is not None else " ".join(token)
+
+
+def join_texts(texts: Sequence[str]) -> str:
+    """Decoded talker streams -> one line, the non-empty ones joined by ``<sc>``.
+
+    Unlike :func:`espnet_mtasr.text.sot.sot_join` (for references), a stream whose decoded
+    text contains ``<sc>`` is kept as it is: a hypothesis is written, never refused.
+
+    >>> join_texts(["a b", "", "c"])
+    'a b <sc> c'
+    """
+    return f" {SC} ".join(t for t in texts if t.strip())
 
 
 def _text_tokenizer(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import List, Optional
+from dataclasses import dataclass, field
+from typing import List, Mapping, Optional
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,11 @@ class MultiTalkerResult:
         speaker_tags: tagged output only: the tag of each stream (``"<spk1>"``, ...;
             ``""`` for untagged words), else ``None``.
         draft: ``sop_llm`` only: its serialized-CTC draft (SOP, streams joined by
-            ``<sc>``) that prompted the LLM, else ``None``.
+            ``<sc>``) that prompted the LLM, else ``None`` (the family's first declared
+            output of kind ``streams``).
+        outputs: every extra output the family declares (its ``OUTPUTS``), as
+            ``mtasr_inference`` writes them: file name -> value (``talker_count``,
+            ``text_spk1``, ``sop_text``, ...).
     """
 
     text: str
@@ -39,3 +43,4 @@ class MultiTalkerResult:
     score: float
     speaker_tags: Optional[List[str]] = None
     draft: Optional[str] = None
+    outputs: Mapping[str, str] = field(default_factory=dict)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, List, Optional, Union
+from typing import Any, Dict, List, Optional, Union
 
 import numpy as np
 import torch
@@ -18,7 +18,6 @@ from typeguard import typechecked
 
 from espnet_mtasr.inference.mt_speech2text import MTSpeech2Text
 from espnet_mtasr.inference.multi_talker_result import MultiTalkerResult
-from espnet_mtasr.inference.stream_hypothesis import StreamHypothesis
 from espnet_mtasr.text.sot import SC, sot_parse
 from espnet_mtasr.text.speaker_tags import (
     UNKNOWN_SPEAKER,
@@ -42,13 +41,14 @@ def _check_text_format(text_format: Optional[str]) -> None:
 class MultiTalkerSpeech2Text:
     """Decode speech with a trained or packed ``espnet_mtasr`` model, per talker.
 
-    Examples:
-        >>> import soundfile
-        >>> s2t = MultiTalkerSpeech2Text.from_pretrained("exp/asr/model.zip", beam_size=10)
-        >>> speech, rate = soundfile.read("mix.wav")
-        >>> result = s2t(speech, fs=rate)
-        >>> result.streams                       # ["hello there", "good morning"]
-        >>> result.sot_text                      # "hello there <sc> good morning"
+    Example (with a packed model; not run as a doctest)::
+
+        import soundfile
+        s2t = MultiTalkerSpeech2Text.from_pretrained("exp/asr/model.zip", beam_size=10)
+        speech, rate = soundfile.read("mix.wav")
+        result = s2t(speech, fs=rate)
+        result.streams    # ["hello there", "good morning"]
+        result.sot_text   # "hello there <sc> good morning"
 
     Args:
         asr_train_config: the training ``config.yaml`` (default: next to the model file).
@@ -162,9 +162,20 @@ class MultiTalkerSpeech2Text:
         text, tokens, token_ids, hyp = best
         text = text if text is not None else " ".join(tokens)
         speaker_tags = None
-        if isinstance(hyp, StreamHypothesis):  # encoder_only: its streams, routed count
-            streams = list(hyp.streams)
-            talker_count = hyp.talker_count
+        s2t = self.speech2text
+        outputs: Dict[str, str] = {}
+        draft = count = None
+        extras = getattr(hyp, "extras", {})
+        for spec in s2t.outputs:
+            if spec.name in extras:
+                outputs.update(s2t.render_output(spec, extras[spec.name]))
+                if spec.kind == "count" and count is None:
+                    count = int(extras[spec.name])
+                if spec.kind == "streams" and draft is None:
+                    draft = outputs[spec.name]
+        if getattr(hyp, "streams", None) is not None:  # the family's own (encoder_only)
+            streams = s2t.stream_texts(hyp.streams)  # empty ones kept
+            talker_count = len(streams) if count is None else count
         elif self.text_format == "spk_tag" or (
             self.text_format is None and _SPK_TAG_RE.search(text) is not None
         ):  # streams by speaker, untagged words last
@@ -185,5 +196,6 @@ class MultiTalkerSpeech2Text:
             token_ids=list(token_ids),
             score=float(hyp.score) if hyp is not None else 0.0,
             speaker_tags=speaker_tags,
-            draft=getattr(hyp, "sop", None),
+            draft=draft,
+            outputs=outputs,
         )

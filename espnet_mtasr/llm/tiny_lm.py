@@ -16,6 +16,7 @@ from typing import List, Sequence, Union
 import torch
 
 from espnet_mtasr.llm.tokenizer import train_llm_tokenizer
+from espnet_mtasr.text.sot import SC
 from espnet_mtasr.utils.errors import MTASRInputError
 from espnet_mtasr.utils.fileio import atomic_dir
 
@@ -44,7 +45,7 @@ def train_tiny_lm(
     lr: float = 1e-3,
     batch_size: int = 32,
     seed: int = 0,
-    added_tokens: Sequence[str] = ("<sc>",),
+    added_tokens: Sequence[str] = (SC,),
 ) -> Path:
     """Train a tokenizer and a tiny LLaMA on ``texts``; save both to ``out_dir``.
 

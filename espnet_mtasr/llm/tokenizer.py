@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable, Sequence, Union
 
+from espnet_mtasr.text.sot import SC
 from espnet_mtasr.utils.errors import MTASRInputError
 from espnet_mtasr.utils.fileio import ensure_output_dir
 
@@ -22,7 +23,7 @@ def train_llm_tokenizer(
     texts: Iterable[str],
     out_dir: Union[str, Path],
     vocab_size: int = 500,
-    added_tokens: Sequence[str] = ("<sc>",),
+    added_tokens: Sequence[str] = (SC,),
 ):
     """Train a BPE tokenizer on ``texts`` and save it to ``out_dir``.
 

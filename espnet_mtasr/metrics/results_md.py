@@ -4,7 +4,7 @@ Like ESPnet's ``scripts/utils/show_asr_result.sh exp > RESULTS.md``: stage 13
 (``espnet_mtasr.bin.score``) writes one ``result.json`` per decoded set and scoring mode
 under the experiment directory, never into the tracked ``RESULTS.md``::
 
-    <exp>/<asr_exp>[/<sub-stage>]/decode_<tag>/<set>/score_{wer,cer}[_sop]/result.json
+    <exp>/<asr_exp>[/<sub-stage>]/decode_<tag>/<set>/score_{wer,cer}[_<suffix>]/result.json
 
 and ``utils/show_asr_result.sh exp > RESULTS.md`` (``python -m
 espnet_mtasr.bin.show_results exp``) turns them into tables:

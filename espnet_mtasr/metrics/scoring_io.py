@@ -34,7 +34,7 @@ __all__ = [
     "ScoringInput",
     "format_result_table",
     "load_scoring_input",
-    "read_kaldi_lines",
+    "read_utt_lines",
     "read_talker_counts",
     "score_to_dir",
     "seglst_from_streams",
@@ -46,7 +46,7 @@ PathLike = str | Path
 logger = logging.getLogger(__name__)
 
 
-def read_kaldi_lines(path: PathLike) -> list[tuple[int, str, str]]:
+def read_utt_lines(path: PathLike) -> list[tuple[int, str, str]]:
     """Read a Kaldi ``<key> <value>`` file as ``(line number, key, value)``.
 
     The value is the rest of the line after the first whitespace (``""`` if none).
@@ -76,7 +76,7 @@ def read_talker_counts(
             without a count (``fix`` says what to use instead).
     """
     counts: dict[str, int] = {}
-    for lineno, utt, value in read_kaldi_lines(path):
+    for lineno, utt, value in read_utt_lines(path):
         if utt not in refs:
             raise MTASRInputError(
                 f"utterance {utt!r} is not in the reference {ref_path}",
@@ -244,7 +244,7 @@ def load_scoring_input(
             missing, not integers or not matching the reference ids; a reference with
             more streams than talkers; or a malformed speaker-tagged reference.
     """
-    ref_rows = read_kaldi_lines(ref_path)
+    ref_rows = read_utt_lines(ref_path)
     if not ref_rows:
         raise MTASRInputError("no utterances", path=ref_path, fix="score a non-empty data dir")
     text_format, source = _resolve_text_format(ref_rows, text_format, ref_path)
@@ -269,7 +269,7 @@ def load_scoring_input(
         refs[utt] = text
         ref_lines[utt] = lineno
 
-    hyp_rows = read_kaldi_lines(hyp_path)
+    hyp_rows = read_utt_lines(hyp_path)
     extra = [(lineno, utt) for lineno, utt, _ in hyp_rows if utt not in refs]
     if extra:
         ids = [utt for _, utt in extra]

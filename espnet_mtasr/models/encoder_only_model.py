@@ -1,4 +1,7 @@
-"""Encoder-only multi-talker ASR distilled from an LLM teacher (seed 000).
+"""Encoder-only multi-talker ASR distilled from an LLM teacher.
+
+Paper: "Distilling LLM Semantic Priors into Encoder-Only Multi-Talker ASR with Talker-Count
+Routing" (arXiv 2603.10587).
 
 ::
 
@@ -34,7 +37,8 @@ pieces (``▁``, ``Ġ``) are stripped from each stream's ends and the blank's id
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Tuple, Union
+import argparse
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 import torch
 from espnet2.asr.encoder.abs_encoder import AbsEncoder
@@ -46,12 +50,16 @@ from typeguard import typechecked
 
 from espnet_mtasr.asr.decoder.hf_llm_decoder import HFLLMDecoder
 from espnet_mtasr.asr.talker_count.abs_talker_count import AbsTalkerCount
+from espnet_mtasr.models.abs_mtasr_model import PartBuilder
+from espnet_mtasr.models.decoding_options import DecodingOptions
+from espnet_mtasr.models.family_hypothesis import FamilyHypothesis
 from espnet_mtasr.models.llm_sot_model import token_cross_entropy
-from espnet_mtasr.models.sop_llm_model import pad_stream_targets
+from espnet_mtasr.models.output_spec import OutputSpec
+from espnet_mtasr.models.sop_llm_model import join_streams, pad_stream_targets, whitespace_ids
 from espnet_mtasr.models.speech_encoder_model import SpeechEncoderModel
-
-WHITESPACE_MARKS = "▁Ġ "
-"""Word-boundary marks of sentencepiece (``▁``) and byte-level BPE (``Ġ``) pieces."""
+from espnet_mtasr.text.sot import SC
+from espnet_mtasr.utils.errors import MTASRInputError
+from espnet_mtasr.utils.masks import non_pad_mask
 
 
 class EncoderOnlyModel(SpeechEncoderModel):
@@ -77,6 +85,47 @@ class EncoderOnlyModel(SpeechEncoderModel):
     """Not built for inference (``MTASRTask.build_model_from_file``): the LLM teacher, and
     the ``model_conf`` that goes with its absence."""
 
+    OUTPUTS = (
+        OutputSpec("talker_count", "count", "count"),  # the routing count: a confusion table
+        OutputSpec("text_spk", "stream_files"),  # text_spk1..c: each routed stream
+    )
+    FAMILY_PARTS = ("separator_branches", "ctc_branches")
+
+    @classmethod
+    def build_family_parts(
+        cls, args: argparse.Namespace, parts: Dict[str, Any], build: PartBuilder
+    ) -> Dict[str, Any]:
+        """One separator + serialized CTC per talker count ``k = 1..S`` (branch ``k`` has
+        ``k`` streams) from the one ``separator_conf`` / ``serialized_ctc_conf`` (``S`` =
+        its ``num_streams``); the task's ``S``-stream pair is the last branch."""
+        separator, ctc = parts.get("separator"), parts.get("serialized_ctc")
+        model_name = getattr(args, "model", "encoder_only")
+        if separator is None or ctc is None:
+            raise MTASRInputError(
+                f"--model {model_name} needs a separator and a serialized CTC (one branch "
+                "per talker count)",
+                fix="set --separator and --serialized_ctc in the training config",
+            )
+        if (getattr(args, "serialized_ctc_conf", None) or {}).get("stream_weights"):
+            raise MTASRInputError(
+                f"--model {model_name}: serialized_ctc_conf stream_weights cannot apply to "
+                "branches with different stream counts",
+                fix="remove stream_weights",
+            )
+        separators, ctcs = [], []
+        for k in range(1, separator.num_streams):
+            sep = build("separator", num_streams=k)
+            separators.append(sep)
+            ctcs.append(
+                build("serialized_ctc", encoder_output_size=sep.output_size(), num_streams=k)
+            )
+        return dict(
+            separator=None,  # they are the branch of the most talkers
+            serialized_ctc=None,
+            separator_branches=torch.nn.ModuleList([*separators, separator]),
+            ctc_branches=torch.nn.ModuleList([*ctcs, ctc]),
+        )
+
     @typechecked
     def __init__(
         self,
@@ -93,7 +142,7 @@ class EncoderOnlyModel(SpeechEncoderModel):
         ctc_weight: float = 1.0,
         count_weight: float = 1.0,
         llm_weight: float = 0.0,
-        sc_token: str = "<sc>",
+        sc_token: str = SC,
         lsm_weight: float = 0.0,
         sample_rate: int = 16000,
     ):
@@ -129,11 +178,7 @@ class EncoderOnlyModel(SpeechEncoderModel):
         self.llm_weight = llm_weight
         self.lsm_weight = lsm_weight
         self.sc_id = self.token_list.index(sc_token)
-        self.space_ids = [
-            i
-            for i, t in enumerate(self.token_list)
-            if i != self.sc_id and not t.strip(WHITESPACE_MARKS)
-        ]
+        self.space_ids = whitespace_ids(self.token_list, {self.sc_id})
         self._register_load_state_dict_pre_hook(self._skip_absent_teacher)
 
     def _skip_absent_teacher(self, state_dict, prefix, *args, **kwargs) -> None:
@@ -149,7 +194,7 @@ class EncoderOnlyModel(SpeechEncoderModel):
     # ------------------------------------------------------------------ targets
     def reference_counts(self, text: torch.Tensor, text_lengths: torch.Tensor) -> torch.Tensor:
         """Talkers per SOT target ``(B, U)``: ``<sc>`` count + 1, ``(B,)`` (int64)."""
-        valid = torch.arange(text.size(1), device=text.device)[None] < text_lengths[:, None]
+        valid = non_pad_mask(text_lengths, text.size(1))
         return ((text == self.sc_id) & valid).sum(1) + 1
 
     def stream_targets(
@@ -219,6 +264,25 @@ class EncoderOnlyModel(SpeechEncoderModel):
         return loss, stats, weight
 
     # ------------------------------------------------------------------ decoding
+    @torch.no_grad()
+    def decode_batch(
+        self, speech: torch.Tensor, speech_lengths: torch.Tensor, options: DecodingOptions
+    ) -> List[List[FamilyHypothesis]]:
+        """:meth:`AbsMTASRModel.decode_batch`: one batched CTC pass routed by the head;
+        the search options do not apply."""
+        streams, counts = self.decode_streams(speech, speech_lengths)
+        return [
+            [
+                FamilyHypothesis(
+                    join_streams(ids, self.sc_id),
+                    0.0,
+                    streams=ids,
+                    extras={"talker_count": count, "text_spk": ids},
+                )
+            ]
+            for ids, count in zip(streams, counts.tolist())
+        ]
+
     @torch.no_grad()
     def decode_streams(
         self,

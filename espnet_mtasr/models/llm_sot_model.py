@@ -1,4 +1,8 @@
-"""LLM-based SOT (seed 003; the baseline of seed 002): encoder -> projector -> causal LLM.
+"""LLM-based SOT (the baseline of SOP-MT-ASR): encoder -> projector -> causal LLM.
+
+Papers: LLM-based SOT, "Advancing Multi-talker ASR Performance with Large Language Models"
+(arXiv 2408.17431); SOP-MT-ASR, "Serialized Output Prompting for Large Language Model-based
+Multi-Talker Speech Recognition" (arXiv 2509.04488).
 
 ::
 
@@ -11,14 +15,14 @@ ESPnet's ``text`` ids are the LLM's ids (see :mod:`espnet_mtasr.asr.decoder.hf_l
 The loss is token-level cross entropy (optionally label-smoothed) over the target and its
 EOS, averaged over tokens.
 
-Decoding (:meth:`LLMSOTModel.decode`) is batched greedy or beam search with the LLM's KV
-cache; the output budget grows with the input duration:
+Decoding (:meth:`LLMSOTModel.decode_batch`, the family contract) is batched greedy or
+beam search with the LLM's KV cache; the output budget grows with the input duration:
 ``max_new_tokens = maxlen_base + maxlen_per_second * seconds``.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, ClassVar, Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 from espnet2.asr.encoder.abs_encoder import AbsEncoder
@@ -29,7 +33,11 @@ from espnet2.torch_utils.device_funcs import force_gatherable
 from typeguard import typechecked
 
 from espnet_mtasr.asr.decoder.hf_llm_decoder import HFLLMDecoder
+from espnet_mtasr.models.decoding_options import DecodingOptions
+from espnet_mtasr.models.family_hypothesis import FamilyHypothesis
 from espnet_mtasr.models.speech_encoder_model import SpeechEncoderModel
+
+_D = DecodingOptions()  # the decoding defaults
 
 
 def token_cross_entropy(
@@ -153,11 +161,11 @@ class LLMSOTModel(SpeechEncoderModel):
         speech: torch.Tensor,
         speech_lengths: torch.Tensor,
         beam_size: int = 1,
-        maxlen_base: int = 10,
-        maxlen_per_second: float = 10.0,
-        length_penalty: float = 0.0,
-        repeat_max_period: int = 8,
-        repeat_min_count: int = 4,
+        maxlen_base: int = _D.maxlen_base,
+        maxlen_per_second: float = _D.maxlen_per_second,
+        length_penalty: float = _D.length_penalty,
+        repeat_max_period: int = _D.repeat_max_period,
+        repeat_min_count: int = _D.repeat_min_count,
     ) -> Tuple[List[Tuple[List[int], float]], Optional[list]]:
         """Decode a padded batch: per utterance the best (token ids, log-prob score), and
         the per-stream drafts ``[b][s]`` of a family that has them (else ``None``)."""
@@ -181,3 +189,32 @@ class LLMSOTModel(SpeechEncoderModel):
         """Decode a padded batch; per utterance the best (token ids, log-prob score).
         ``options``: those of :meth:`decode_with_draft`."""
         return self.decode_with_draft(speech, speech_lengths, **options)[0]
+
+    # ------------------------------------------------------------------ the contract
+    DRAFT_OUTPUT: ClassVar[Optional[str]] = None  # the OUTPUTS name of the draft, if any
+
+    @torch.no_grad()
+    def decode_batch(
+        self, speech: torch.Tensor, speech_lengths: torch.Tensor, options: DecodingOptions
+    ) -> List[List[FamilyHypothesis]]:
+        """:meth:`AbsMTASRModel.decode_batch`: one batched search with the KV cache; the
+        per-stream draft of a family that has one under :attr:`DRAFT_OUTPUT`."""
+        best, drafts = self.decode_with_draft(speech, speech_lengths, **options.llm_kwargs())
+        out = []
+        for b, (ids, score) in enumerate(best):
+            extras = {}
+            if drafts is not None and self.DRAFT_OUTPUT is not None:
+                extras[self.DRAFT_OUTPUT] = drafts[b]
+            out.append([FamilyHypothesis(list(ids), float(score), extras=extras)])
+        return out
+
+    def text_decoder(self) -> Callable[[List[int]], str]:
+        """The LLM tokenizer's decoding; ``<sc>`` / speaker tags are ordinary (non-special)
+        tokens and stay in the text."""
+        tokenizer = self.decoder.tokenizer
+
+        def detok(ids: List[int]) -> str:
+            text = tokenizer.decode(ids, skip_special_tokens=True)
+            return " ".join(text.replace("\n", " ").split())
+
+        return detok

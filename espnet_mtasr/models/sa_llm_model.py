@@ -1,4 +1,7 @@
-"""Dual-encoder speaker-attributed LLM (``model: sa_llm``, seed 001).
+"""Dual-encoder speaker-attributed LLM (``model: sa_llm``).
+
+Paper: "Balancing ASR and diarization in end-to-end LLMs for multi-talker speech
+recognition".
 
 An ASR encoder (semantic features) and a speaker encoder (``speaker_encoder``, speaker
 features at the same frame rate) read the same features; their outputs are fused and

@@ -1,4 +1,7 @@
-"""SOP-MT-ASR (seed 002): a serialized-CTC draft of every talker prompts the LLM.
+"""SOP-MT-ASR: a serialized-CTC draft of every talker prompts the LLM.
+
+Paper: "Serialized Output Prompting for Large Language Model-based Multi-Talker Speech
+Recognition" (arXiv 2509.04488).
 
 ::
 
@@ -36,7 +39,7 @@ training is the model's own greedy draft (no gradient), as at inference.
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Collection, Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 from espnet2.asr.encoder.abs_encoder import AbsEncoder
@@ -50,6 +53,29 @@ from espnet_mtasr.asr.ctc.abs_serialized_ctc import AbsSerializedCTC
 from espnet_mtasr.asr.decoder.hf_llm_decoder import HFLLMDecoder
 from espnet_mtasr.asr.separator.abs_separator import AbsSeparator
 from espnet_mtasr.models.llm_sot_model import LLMSOTModel
+from espnet_mtasr.models.output_spec import OutputSpec
+from espnet_mtasr.text.sot import SC
+
+WHITESPACE_MARKS = "▁Ġ"
+"""Word-boundary marks of sentencepiece (``▁``) and byte-level BPE (``Ġ``) pieces."""
+
+
+def whitespace_ids(pieces: Sequence[str], exclude: Collection[int] = ()) -> List[int]:
+    """Ids of the pieces that are only whitespace or word-boundary marks (not in
+    ``exclude``): what :func:`split_streams` strips from each stream's ends.
+
+    ``pieces`` are a vocabulary's token strings (``▁``, ``Ġ`` marks kept) or its decoded
+    pieces (``tokenizer.batch_decode`` of each id alone).
+
+    >>> whitespace_ids(["<unk>", "▁", "Ġ", " ", "\\n", " ▁ ", "\\u3000", "a", "▁a"], exclude={0})
+    [1, 2, 3, 4, 5, 6]
+    """
+    excluded = set(exclude)
+    return [
+        i
+        for i, piece in enumerate(pieces)
+        if i not in excluded and all(c.isspace() or c in WHITESPACE_MARKS for c in piece)
+    ]
 
 
 def split_streams(
@@ -139,7 +165,13 @@ class SOPLLMModel(LLMSOTModel):
         sc_token: the talker-change token of the SOT text.
         lsm_weight: label smoothing of the LLM cross entropy.
         sample_rate: input sample rate (duration-based decoding budget).
+
+    Decoding writes the draft too: ``sop_text`` (the non-empty streams joined by
+    ``<sc>``), scored on its own per stream (stream ``s`` against talker ``s``).
     """
+
+    DRAFT_OUTPUT = "sop_text"
+    OUTPUTS = (OutputSpec("sop_text", "streams", "per_stream", label="SOP draft", suffix="sop"),)
 
     @typechecked
     def __init__(
@@ -156,7 +188,7 @@ class SOPLLMModel(LLMSOTModel):
         ctc_weight: float = 1.0,
         llm_weight: float = 1.0,
         use_sop: bool = True,
-        sc_token: str = "<sc>",
+        sc_token: str = SC,
         lsm_weight: float = 0.0,
         sample_rate: int = 16000,
     ):
@@ -190,13 +222,8 @@ class SOPLLMModel(LLMSOTModel):
         self.use_sop = use_sop
         self.sc_id = list(token_list).index(sc_token)
         tok = decoder.tokenizer
-        special = set(tok.all_special_ids)
         pieces = tok.batch_decode([[i] for i in range(len(tok))])  # one pass, not V calls
-        self.space_ids = [
-            i
-            for i, piece in enumerate(pieces)
-            if i not in special and i != self.sc_id and not piece.strip()
-        ]
+        self.space_ids = whitespace_ids(pieces, {self.sc_id, *tok.all_special_ids})
 
     # ------------------------------------------------------------------ parts
     def drafts(self, streams: torch.Tensor, stream_lens: torch.Tensor) -> List[List[List[int]]]:

@@ -18,8 +18,8 @@ from espnet2.asr.encoder.abs_encoder import AbsEncoder
 from espnet2.asr.frontend.abs_frontend import AbsFrontend
 from espnet2.asr.specaug.abs_specaug import AbsSpecAug
 from espnet2.layers.abs_normalize import AbsNormalize
-from espnet2.train.abs_espnet_model import AbsESPnetModel
 
+from espnet_mtasr.models.abs_mtasr_model import AbsMTASRModel
 from espnet_mtasr.utils.espnet_compat import pad_list
 
 
@@ -40,8 +40,9 @@ def one_at_a_time(fn, speech: torch.Tensor, speech_lengths: torch.Tensor) -> tup
     return tuple(batched)
 
 
-class SpeechEncoderModel(AbsESPnetModel):
-    """Base of the model families: ESPnet's frontend / specaug / normalize + an encoder.
+class SpeechEncoderModel(AbsMTASRModel):
+    """Base of the model families: ESPnet's frontend / specaug / normalize + an encoder
+    (the family contract, :class:`AbsMTASRModel`, is left to each family).
 
     Args:
         frontend / specaug / normalize: ESPnet's parts (``None`` for a waveform encoder).

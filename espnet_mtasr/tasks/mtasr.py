@@ -17,9 +17,10 @@ part and hands the model class the parts its constructor names (``frontend``, ``
 ``normalize``, ``preencoder``, ``encoder``, ``postencoder``, ``decoder``, ``ctc``,
 ``joint_network``, ``separator``, ``serialized_ctc``, ``talker_count``,
 ``speaker_encoder``, plus ``vocab_size``
-and ``token_list``) and ``**model_conf``. A family that takes ``separator_branches`` and
-``ctc_branches`` (``encoder_only``) gets one separator + serialized CTC per talker count
-``k = 1..separator_conf num_streams`` (branch ``k`` with ``k`` streams) instead. A part
+and ``token_list``) and ``**model_conf``. A family builds parts of its own from those
+(:meth:`AbsMTASRModel.build_family_parts`, named in its ``FAMILY_PARTS``): ``encoder_only``
+gets one separator + serialized CTC per talker count ``k = 1..separator_conf
+num_streams`` (branch ``k`` with ``k`` streams) instead of the one pair. A part
 that is configured but not taken by the model, or required by it (no default, annotation
 not ``Optional``) but not configured, is an error naming the option.
 
@@ -90,6 +91,7 @@ from espnet_mtasr.asr.speaker.abs_speaker_encoder import AbsSpeakerEncoder
 from espnet_mtasr.asr.speaker.espnet_spk_speaker_encoder import ESPnetSpkSpeakerEncoder
 from espnet_mtasr.asr.talker_count.abs_talker_count import AbsTalkerCount
 from espnet_mtasr.asr.talker_count.pooled_talker_count import PooledTalkerCount
+from espnet_mtasr.models.abs_mtasr_model import AbsMTASRModel
 from espnet_mtasr.models.encoder_only_model import EncoderOnlyModel
 from espnet_mtasr.models.llm_sot_model import LLMSOTModel
 from espnet_mtasr.models.sa_llm_model import SALLMModel
@@ -165,12 +167,20 @@ normalize_choices = MTASRClassChoices(
 model_choices = MTASRClassChoices(
     "model",
     classes=dict(
-        # One line per model family (see DESIGN.md, "Model families").
+        # One line per model family (see DESIGN.md, "Model families"). Papers:
+        # llm_sot: "Advancing Multi-talker ASR Performance with Large Language Models"
+        #   (arXiv 2408.17431);
+        # sop_llm: "Serialized Output Prompting for Large Language Model-based Multi-Talker
+        #   Speech Recognition" (arXiv 2509.04488);
+        # encoder_only: "Distilling LLM Semantic Priors into Encoder-Only Multi-Talker ASR
+        #   with Talker-Count Routing" (arXiv 2603.10587);
+        # sa_llm: "Balancing ASR and diarization in end-to-end LLMs for multi-talker speech
+        #   recognition".
         espnet=ESPnetASRModel,  # SOT attention encoder-decoder (ESPnet baseline)
-        llm_sot=LLMSOTModel,  # encoder -> projector -> causal LLM on SOT text (seed 003)
-        sop_llm=SOPLLMModel,  # + separator + serialized CTC draft in the prompt (seed 002)
-        encoder_only=EncoderOnlyModel,  # CTC branches + talker-count routing (seed 000)
-        sa_llm=SALLMModel,  # dual encoder, speaker-tagged LLM output (seed 001)
+        llm_sot=LLMSOTModel,  # encoder -> projector -> causal LLM on SOT text (LLM-based SOT)
+        sop_llm=SOPLLMModel,  # + separator + serialized CTC draft in the prompt (SOP-MT-ASR)
+        encoder_only=EncoderOnlyModel,  # CTC branches + talker-count routing
+        sa_llm=SALLMModel,  # dual encoder, speaker-tagged LLM output
     ),
     type_check=AbsESPnetModel,
     default="espnet",
@@ -418,7 +428,8 @@ def _model_derived_keys(model_class: Type) -> FrozenSet[str]:
     it takes, ``vocab_size`` / ``token_list`` and the per-talker-count branches."""
     accepted, _ = _accepts(model_class, list(_PART_OPTIONS))
     params = inspect.signature(model_class.__init__).parameters
-    extra = {"vocab_size", "token_list", "separator_branches", "ctc_branches"} & set(params)
+    extra = {"vocab_size", "token_list"} & set(params)
+    extra |= set(getattr(model_class, "FAMILY_PARTS", ()))
     return frozenset(name for name, ok in accepted.items() if ok) | extra
 
 
@@ -490,51 +501,6 @@ def _nested_confs(task: Type[ASRTask], args: argparse.Namespace) -> Iterator[Nes
                     derived=frozenset({derived}),
                     derived_by=f"the trainer passes itself ({what})",
                 )
-
-
-def _branches(
-    args: argparse.Namespace,
-    model_name: str,
-    separator: Optional[AbsSeparator],
-    serialized_ctc: Optional[AbsSerializedCTC],
-    vocab_size: int,
-    input_size: int,
-) -> Dict[str, torch.nn.ModuleList]:
-    """One separator + serialized CTC per talker count ``k = 1..S`` (branch ``k`` has ``k``
-    streams), from the one ``separator_conf`` / ``serialized_ctc_conf`` (S = its
-    ``num_streams``); the already built ``S``-stream pair is the last branch."""
-    if separator is None or serialized_ctc is None:
-        raise MTASRInputError(
-            f"--model {model_name} needs a separator and a serialized CTC (one branch per "
-            "talker count)",
-            fix="set --separator and --serialized_ctc in the training config",
-        )
-    separator_conf = dict(getattr(args, "separator_conf", None) or {})
-    ctc_conf = dict(getattr(args, "serialized_ctc_conf", None) or {})
-    if ctc_conf.get("stream_weights"):
-        raise MTASRInputError(
-            f"--model {model_name}: serialized_ctc_conf stream_weights cannot apply to "
-            "branches with different stream counts",
-            fix="remove stream_weights",
-        )
-    separators, ctcs = [], []
-    for k in range(1, separator.num_streams):
-        sep = separator_choices.get_class(args.separator)(
-            input_size=input_size, **{**separator_conf, "num_streams": k}
-        )
-        separators.append(sep)
-        ctcs.append(
-            serialized_ctc_choices.get_class(args.serialized_ctc)(
-                odim=vocab_size,
-                encoder_output_size=sep.output_size(),
-                num_streams=k,
-                **ctc_conf,
-            )
-        )
-    return dict(
-        separator_branches=torch.nn.ModuleList([*separators, separator]),
-        ctc_branches=torch.nn.ModuleList([*ctcs, serialized_ctc]),
-    )
 
 
 class MTASRTask(ASRTask):
@@ -753,209 +719,257 @@ class MTASRTask(ASRTask):
         """
         # 0. Every <kind>_conf against its class; token list and model family
         cls.check_conf_keys(args)
-        token_list = read_token_list(args.token_list)
-        args.token_list = list(token_list)
         model_conf = dict(getattr(args, "model_conf", None) or {})
-        # Multi-blank transducer: big blanks go just before the standard blank
-        durations = model_conf.get("transducer_multi_blank_durations")
-        if durations:
-            blank_idx = token_list.index(model_conf.get("sym_blank", "<blank>"))
-            for dur in durations:
-                if f"<blank{dur}>" not in token_list:  # already there in inference
-                    token_list.insert(blank_idx, f"<blank{dur}>")
-            args.token_list = list(token_list)
+        token_list = _token_list(args, model_conf)
         vocab_size = len(token_list)
         logging.info(f"Vocabulary size: {vocab_size}")
-
         model_name = getattr(args, "model", None) or "espnet"
         model_class = model_choices.get_class(model_name)
-        part_names = list(_PART_OPTIONS)
-        accepted, nullable = _accepts(model_class, part_names)
+        accepted, nullable = _accepts(model_class, list(_PART_OPTIONS))
 
-        # 1. Frontend: (B, samples) -> (B, T, D_feat)
-        if args.input_size is None:
-            frontend = _build_part(frontend_choices, args.frontend, args.frontend_conf)
-            if frontend is None:
-                raise MTASRInputError(
-                    "--frontend none needs the feature size",
-                    fix="set --input_size (features from the data loader) or a --frontend",
-                )
-            input_size = frontend.output_size()
-        else:  # features come from the data loader
-            args.frontend = None
-            args.frontend_conf = {}
-            frontend = None
-            input_size = args.input_size
-
-        # 2. Data augmentation on (B, T, D_feat)
-        specaug = _build_part(specaug_choices, args.specaug, args.specaug_conf)
-
-        # 3. Normalization. Not in collect-stats mode: that mode computes its statistics
-        #    from the frontend output alone (GlobalMVN would need the very file it makes).
-        if getattr(args, "collect_stats", False):
-            normalize = None
-        else:
-            normalize = _build_part(normalize_choices, args.normalize, args.normalize_conf)
-
-        # 4. Pre-encoder: (B, T, D_feat) -> (B, T, D_pre)
-        preencoder = _build_part(
-            preencoder_choices,
-            getattr(args, "preencoder", None),
-            getattr(args, "preencoder_conf", {}),
+        # 1-3. Frontend, SpecAugment, normalization: (B, samples) -> (B, T, D_feat)
+        parts, input_size = _feature_parts(args)
+        # 4-6. Pre-encoder, encoder, post-encoder: -> (B, T_enc, D_enc)
+        encoder_parts, input_size, encoder_output_size = _encoder_parts(args, input_size)
+        parts.update(encoder_parts)
+        # 7-8. Decoder (+ joint network of a transducer), CTC: -> (B, L, V), (B, T_enc, V)
+        parts.update(
+            _decoder_parts(args, vocab_size, parts["encoder"], encoder_output_size, accepted)
         )
-        if preencoder is not None:
-            input_size = preencoder.output_size()
-
-        # 5. Encoder: (B, T, D_pre) -> (B, T_enc, D_enc)
-        encoder = _build_part(
-            encoder_choices,
-            getattr(args, "encoder", None),
-            getattr(args, "encoder_conf", {}),
-            input_size=input_size,
+        # 9-11. Separator, serialized CTC, talker-count head, speaker encoder
+        stream_parts, separator_input_size = _stream_parts(
+            args, vocab_size, parts["encoder"], encoder_output_size, input_size
         )
-        encoder_output_size = input_size if encoder is None else encoder.output_size()
+        parts.update(stream_parts)
 
-        # 6. Post-encoder: (B, T_enc, D_enc) -> (B, T_enc', D_enc')
-        postencoder = _build_part(
-            postencoder_choices,
-            getattr(args, "postencoder", None),
-            getattr(args, "postencoder_conf", {}),
-            input_size=encoder_output_size,
-        )
-        if postencoder is not None:
-            encoder_output_size = postencoder.output_size()
-
-        # 7. Decoder (+ joint network of a transducer)
-        decoder_name = getattr(args, "decoder", None)
-        joint_network = None
-        if decoder_choices.get_class(decoder_name) is None:
-            decoder = None
-        elif decoder_name == "transducer":
-            decoder = decoder_choices.get_class(decoder_name)(
-                vocab_size, embed_pad=0, **args.decoder_conf
-            )
-            joint_network = JointNetwork(
-                vocab_size,
-                encoder.output_size(),
-                decoder.dunits,
-                **(getattr(args, "joint_net_conf", None) or {}),
-            )
-        else:
-            decoder = _build_part(
-                decoder_choices,
-                decoder_name,
-                args.decoder_conf,
-                vocab_size=vocab_size,
-                encoder_output_size=encoder_output_size,
-            )
-
-        # 8. CTC on the encoder output: (B, T_enc, D_enc) -> (B, T_enc, V)
-        ctc = None
-        if accepted["ctc"]:
-            ctc = CTC(
-                odim=vocab_size,
-                encoder_output_size=encoder_output_size,
-                **(getattr(args, "ctc_conf", None) or {}),
-            )
-
-        # 9. Separator: (B, T_enc, D_enc) -> (B, S, T', D'). An encoder with mid-level
-        #    features (hf_wavlm: mid_size(), forward_with_mid) feeds the separator those.
-        mid_size = getattr(encoder, "mid_size", None)
-        separator_input_size = mid_size() if callable(mid_size) else encoder_output_size
-        separator = _build_part(
-            separator_choices,
-            getattr(args, "separator", None),
-            getattr(args, "separator_conf", {}),
-            input_size=separator_input_size,
-        )
-
-        # 10. Serialized CTC: one branch per stream, (B, S, T', D') -> (B, S, T', V)
-        serialized_ctc_name = getattr(args, "serialized_ctc", None)
-        serialized_ctc = None
-        if serialized_ctc_choices.get_class(serialized_ctc_name) is not None:
-            if separator is None:
-                raise MTASRInputError(
-                    f"--serialized_ctc {serialized_ctc_name} needs talker streams",
-                    fix="also set --separator",
-                )
-            serialized_ctc = _build_part(
-                serialized_ctc_choices,
-                serialized_ctc_name,
-                getattr(args, "serialized_ctc_conf", {}),
-                odim=vocab_size,
-                encoder_output_size=separator.output_size(),
-                num_streams=separator.num_streams,
-            )
-
-        # 11. Talker-count head on the encoder output: (B, T_enc, D_enc) -> (B, K)
-        talker_count = _build_part(
-            talker_count_choices,
-            getattr(args, "talker_count", None),
-            getattr(args, "talker_count_conf", {}),
-            input_size=encoder_output_size,
-        )
-
-        # 11b. Speaker encoder on the encoder's input features: (B, T, F) -> (B, T_enc, D_spk)
-        speaker_encoder = _build_part(
-            speaker_encoder_choices,
-            getattr(args, "speaker_encoder", None),
-            getattr(args, "speaker_encoder_conf", {}),
-            input_size=input_size,
-        )
-
-        # 12. Model: hand it the parts its constructor names
+        # 12. Model: hand it the parts its constructor names, after the family has built
+        #     its own from them (AbsMTASRModel.build_family_parts)
         kwargs: Dict[str, Any] = {}
-        if "separator_branches" in inspect.signature(model_class.__init__).parameters:
-            kwargs.update(
-                _branches(
-                    args, model_name, separator, serialized_ctc, vocab_size, separator_input_size
-                )
-            )
-            separator = serialized_ctc = None  # they are the branch of the most talkers
-        parts = dict(
-            frontend=frontend,
-            specaug=specaug,
-            normalize=normalize,
-            preencoder=preencoder,
-            encoder=encoder,
-            postencoder=postencoder,
-            decoder=decoder,
-            ctc=ctc,
-            joint_network=joint_network,
-            separator=separator,
-            serialized_ctc=serialized_ctc,
-            talker_count=talker_count,
-            speaker_encoder=speaker_encoder,
-        )
-        for name, part in parts.items():
-            option = _PART_OPTIONS[name]
-            if not accepted[name]:
-                if part is not None:
-                    raise MTASRInputError(
-                        f"--model {model_name} does not use a {name}, but {option} is set",
-                        fix=f"remove {option} from the training config",
-                    )
-                continue
-            if part is None and not nullable[name]:
-                raise MTASRInputError(
-                    f"--model {model_name} needs a {name}",
-                    fix=f"set {option} in the training config",
-                )
-            kwargs[name] = part
+        if issubclass(model_class, AbsMTASRModel):
+            injected = {
+                "separator": dict(input_size=separator_input_size),
+                "serialized_ctc": dict(odim=vocab_size),
+            }
+
+            def build(kind: str, **overrides: Any) -> torch.nn.Module:
+                choices = {c.name: c for c in cls.class_choices_list}[kind]
+                conf = {**(getattr(args, f"{kind}_conf", None) or {}), **overrides}
+                return choices.get_class(getattr(args, kind))(**injected.get(kind, {}), **conf)
+
+            family = model_class.build_family_parts(args, dict(parts), build)
+            for name in model_class.FAMILY_PARTS:
+                kwargs[name] = family.pop(name)
+            parts.update(family)
+        kwargs.update(_model_parts(model_name, parts, accepted, nullable))
         for name, value in (("vocab_size", vocab_size), ("token_list", token_list)):
             if name in inspect.signature(model_class.__init__).parameters:
                 kwargs[name] = value
         assert set(kwargs) <= _model_derived_keys(model_class), sorted(kwargs)
         model = model_class(**kwargs, **model_conf)
 
-        # 13. Initialize. ESPnet's initialize() re-loads pretrained weights of the fixed
-        #     slots (frontend, encoder, postencoder, decoder) only: do the others too.
+        # 13. Initialize
         if args.init is not None:
-            initialize(model, args.init)
-            for name, child in model.named_children():
-                if name in ("frontend", "encoder", "postencoder", "decoder"):
-                    continue
-                reload = getattr(child, "reload_pretrained_parameters", None)
-                if callable(reload):
-                    reload()
+            _initialize(model, args.init)
         return model
+
+
+# --- the steps of MTASRTask.build_model (one function per group of parts)
+
+
+def _token_list(args: argparse.Namespace, model_conf: Dict[str, Any]) -> List[str]:
+    """The token list, put into ``args`` itself (the saved config is portable); a
+    multi-blank transducer's big blanks go just before the standard blank."""
+    token_list = read_token_list(args.token_list)
+    durations = model_conf.get("transducer_multi_blank_durations")
+    if durations:
+        blank_idx = token_list.index(model_conf.get("sym_blank", "<blank>"))
+        for dur in durations:
+            if f"<blank{dur}>" not in token_list:  # already there in inference
+                token_list.insert(blank_idx, f"<blank{dur}>")
+    args.token_list = list(token_list)
+    return token_list
+
+
+def _feature_parts(args: argparse.Namespace) -> Tuple[Dict[str, Any], int]:
+    """Steps 1-3: frontend ``(B, samples) -> (B, T, D_feat)``, SpecAugment and
+    normalization on it; and ``D_feat``."""
+    if args.input_size is None:
+        frontend = _build_part(frontend_choices, args.frontend, args.frontend_conf)
+        if frontend is None:
+            raise MTASRInputError(
+                "--frontend none needs the feature size",
+                fix="set --input_size (features from the data loader) or a --frontend",
+            )
+        input_size = frontend.output_size()
+    else:  # features come from the data loader
+        args.frontend = None
+        args.frontend_conf = {}
+        frontend = None
+        input_size = args.input_size
+    specaug = _build_part(specaug_choices, args.specaug, args.specaug_conf)
+    # Not in collect-stats mode: that mode computes its statistics from the frontend
+    # output alone (GlobalMVN would need the very file it makes).
+    normalize = None
+    if not getattr(args, "collect_stats", False):
+        normalize = _build_part(normalize_choices, args.normalize, args.normalize_conf)
+    return dict(frontend=frontend, specaug=specaug, normalize=normalize), input_size
+
+
+def _encoder_parts(args: argparse.Namespace, input_size: int) -> Tuple[Dict[str, Any], int, int]:
+    """Steps 4-6: pre-encoder ``-> (B, T, D_pre)``, encoder ``-> (B, T_enc, D_enc)``,
+    post-encoder; and the encoder's input size and ``D_enc``."""
+    preencoder = _build_part(
+        preencoder_choices, getattr(args, "preencoder", None), getattr(args, "preencoder_conf", {})
+    )
+    if preencoder is not None:
+        input_size = preencoder.output_size()
+    encoder = _build_part(
+        encoder_choices,
+        getattr(args, "encoder", None),
+        getattr(args, "encoder_conf", {}),
+        input_size=input_size,
+    )
+    encoder_output_size = input_size if encoder is None else encoder.output_size()
+    postencoder = _build_part(
+        postencoder_choices,
+        getattr(args, "postencoder", None),
+        getattr(args, "postencoder_conf", {}),
+        input_size=encoder_output_size,
+    )
+    if postencoder is not None:
+        encoder_output_size = postencoder.output_size()
+    parts = dict(preencoder=preencoder, encoder=encoder, postencoder=postencoder)
+    return parts, input_size, encoder_output_size
+
+
+def _decoder_parts(
+    args: argparse.Namespace,
+    vocab_size: int,
+    encoder: Optional[AbsEncoder],
+    encoder_output_size: int,
+    accepted: Dict[str, bool],
+) -> Dict[str, Any]:
+    """Steps 7-8: the decoder (+ a transducer's joint network) and, for a family that
+    takes one, CTC on the encoder output ``(B, T_enc, D_enc) -> (B, T_enc, V)``."""
+    decoder_name = getattr(args, "decoder", None)
+    decoder = joint_network = ctc = None
+    if decoder_name == "transducer":
+        decoder = decoder_choices.get_class(decoder_name)(
+            vocab_size, embed_pad=0, **args.decoder_conf
+        )
+        joint_network = JointNetwork(
+            vocab_size,
+            encoder.output_size(),
+            decoder.dunits,
+            **(getattr(args, "joint_net_conf", None) or {}),
+        )
+    elif decoder_choices.get_class(decoder_name) is not None:
+        decoder = _build_part(
+            decoder_choices,
+            decoder_name,
+            args.decoder_conf,
+            vocab_size=vocab_size,
+            encoder_output_size=encoder_output_size,
+        )
+    if accepted["ctc"]:
+        ctc = CTC(
+            odim=vocab_size,
+            encoder_output_size=encoder_output_size,
+            **(getattr(args, "ctc_conf", None) or {}),
+        )
+    return dict(decoder=decoder, joint_network=joint_network, ctc=ctc)
+
+
+def _stream_parts(
+    args: argparse.Namespace,
+    vocab_size: int,
+    encoder: Optional[AbsEncoder],
+    encoder_output_size: int,
+    input_size: int,
+) -> Tuple[Dict[str, Any], int]:
+    """Steps 9-11: separator ``(B, T', C) -> (B, S, T', D')`` (an encoder with mid-level
+    features, ``hf_wavlm``, feeds it those), serialized CTC ``-> (B, S, T', V)``,
+    talker-count head ``(B, T_enc, D_enc) -> (B, K)``, speaker encoder on the encoder's
+    input features ``-> (B, T_enc, D_spk)``; and the separator's input size."""
+    mid_size = getattr(encoder, "mid_size", None)
+    separator_input_size = mid_size() if callable(mid_size) else encoder_output_size
+    separator = _build_part(
+        separator_choices,
+        getattr(args, "separator", None),
+        getattr(args, "separator_conf", {}),
+        input_size=separator_input_size,
+    )
+    serialized_ctc_name = getattr(args, "serialized_ctc", None)
+    serialized_ctc = None
+    if serialized_ctc_choices.get_class(serialized_ctc_name) is not None:
+        if separator is None:
+            raise MTASRInputError(
+                f"--serialized_ctc {serialized_ctc_name} needs talker streams",
+                fix="also set --separator",
+            )
+        serialized_ctc = _build_part(
+            serialized_ctc_choices,
+            serialized_ctc_name,
+            getattr(args, "serialized_ctc_conf", {}),
+            odim=vocab_size,
+            encoder_output_size=separator.output_size(),
+            num_streams=separator.num_streams,
+        )
+    talker_count = _build_part(
+        talker_count_choices,
+        getattr(args, "talker_count", None),
+        getattr(args, "talker_count_conf", {}),
+        input_size=encoder_output_size,
+    )
+    speaker_encoder = _build_part(
+        speaker_encoder_choices,
+        getattr(args, "speaker_encoder", None),
+        getattr(args, "speaker_encoder_conf", {}),
+        input_size=input_size,
+    )
+    parts = dict(
+        separator=separator,
+        serialized_ctc=serialized_ctc,
+        talker_count=talker_count,
+        speaker_encoder=speaker_encoder,
+    )
+    return parts, separator_input_size
+
+
+def _model_parts(
+    model_name: str,
+    parts: Dict[str, Any],
+    accepted: Dict[str, bool],
+    nullable: Dict[str, bool],
+) -> Dict[str, Any]:
+    """The parts the family's constructor names; a configured part it does not take, or
+    a required one that is not configured, is an error naming the option."""
+    kwargs = {}
+    for name in _PART_OPTIONS:
+        part, option = parts.get(name), _PART_OPTIONS[name]
+        if not accepted[name]:
+            if part is not None:
+                raise MTASRInputError(
+                    f"--model {model_name} does not use a {name}, but {option} is set",
+                    fix=f"remove {option} from the training config",
+                )
+            continue
+        if part is None and not nullable[name]:
+            raise MTASRInputError(
+                f"--model {model_name} needs a {name}",
+                fix=f"set {option} in the training config",
+            )
+        kwargs[name] = part
+    return kwargs
+
+
+def _initialize(model: torch.nn.Module, init: str) -> None:
+    """ESPnet's ``initialize()``; it re-loads the pretrained weights of the fixed slots
+    (frontend, encoder, postencoder, decoder) only: do the other parts too."""
+    initialize(model, init)
+    for name, child in model.named_children():
+        if name in ("frontend", "encoder", "postencoder", "decoder"):
+            continue
+        reload = getattr(child, "reload_pretrained_parameters", None)
+        if callable(reload):
+            reload()

@@ -203,6 +203,25 @@ def _write_error(e: BaseException, path: Path, tmp: Path) -> MTASRInputError | N
     )
 
 
+def _temporary_sibling(path: Path, directory: bool) -> Tuple[List[Path], Path]:
+    """Create ``path``'s parents and an empty temporary file or directory next to it
+    (``.<name>.XXXX.tmp``); the parents created (to remove on failure) and its path."""
+    created = _make_parents(path.parent)
+    try:
+        if directory:
+            tmp = tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        else:
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            os.close(fd)
+    except OSError as e:
+        _remove_empty(created)
+        err = _write_error(e, path, path.parent)
+        if err is None:
+            raise
+        raise err from e
+    return created, Path(tmp)
+
+
 def _apply_umask(path: Path, directory: bool) -> None:
     os.chmod(path, (0o777 if directory else 0o666) & ~current_umask())
 
@@ -218,17 +237,7 @@ def atomic_write(path: PathLike, mode: str = "w", encoding: str = "utf-8") -> It
     if path.is_symlink():
         path = path.resolve()
     check_output_path(path, directory=False)
-    created = _make_parents(path.parent)
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as e:
-        _remove_empty(created)
-        err = _write_error(e, path, path.parent)
-        if err is None:
-            raise
-        raise err from e
-    os.close(fd)
-    tmp = Path(tmp_name)
+    created, tmp = _temporary_sibling(path, directory=False)
     try:
         kwargs = {} if "b" in mode else {"encoding": encoding}
         with open(tmp, mode, **kwargs) as f:
@@ -255,15 +264,7 @@ def atomic_dir(path: PathLike) -> Iterator[Path]:
     """
     path = Path(path)
     check_output_path(path)
-    created = _make_parents(path.parent)
-    try:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
-    except OSError as e:
-        _remove_empty(created)
-        err = _write_error(e, path, path.parent)
-        if err is None:
-            raise
-        raise err from e
+    created, tmp = _temporary_sibling(path, directory=True)
     try:
         yield tmp
         _apply_umask(tmp, directory=True)

@@ -12,8 +12,8 @@ from task_helpers import TEXTS, save_random_model, tiny_sot_config, write_kaldi_
 
 from espnet_mtasr.bin import mtasr_inference
 from espnet_mtasr.bin.mtasr_inference import MTSpeech2Text, inference
+from espnet_mtasr.models.family_hypothesis import FamilyHypothesis
 from espnet_mtasr.utils.errors import MTASRInputError
-from espnet_mtasr.utils.espnet_compat import Hypothesis
 
 FAST = dict(beam_size=3, ctc_weight=0.3, maxlenratio=0.5)
 
@@ -39,13 +39,15 @@ def test_call_returns_nbest_tuples(s2t):
     text, token, token_int, hyp = results[0]
     assert isinstance(text, str) and len(token) == len(token_int)
     assert all(0 < t < len(s2t.asr_model.token_list) for t in token_int)
-    assert s2t.fs == 16000 and type(s2t.beam_search).__name__ == "BatchBeamSearch"
+    assert s2t.fs == 16000 and type(s2t.family.search).__name__ == "BatchBeamSearch"
+    assert isinstance(hyp, FamilyHypothesis) and not s2t.outputs
+    assert token_int == [t for t in hyp.raw.yseq.tolist()[1:-1] if t != 0]  # ESPnet's, no sos/eos
 
 
 def test_sc_is_kept_in_the_text(s2t):
     tl = s2t.asr_model.token_list
     ids = [tl.index(t) for t in ["h", "i", "<space>", "<sc>", "<space>", "y", "o"]]
-    hyp = Hypothesis(yseq=torch.tensor([s2t.asr_model.sos, *ids, s2t.asr_model.eos]), score=0.0)
+    hyp = FamilyHypothesis(token_ids=ids, score=0.0)
     text, token, token_int, _ = s2t._to_result(hyp)
     assert text == "hi <sc> yo" and token_int == ids and "<sc>" in token
 

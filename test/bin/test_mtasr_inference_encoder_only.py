@@ -10,7 +10,7 @@ import torch
 from llm_helpers import encoder_only_config, make_tiny_llm
 from task_helpers import TEXTS, save_random_model, write_kaldi_dir, write_yaml
 
-from espnet_mtasr.bin.mtasr_inference import MTSpeech2Text, StreamHypothesis, inference
+from espnet_mtasr.bin.mtasr_inference import MTSpeech2Text, inference
 from espnet_mtasr.utils.errors import MTASRInputError
 
 
@@ -69,8 +69,9 @@ def test_a_one_talker_prediction_gives_one_stream(exp):
     force_count(s2t, 1)
     force_tokens(s2t, 1, [11])
     text, _, ids, hyp = s2t(torch.randn(16000).numpy())[0]
-    assert isinstance(hyp, StreamHypothesis) and hyp.talker_count == 1
-    assert len(hyp.streams) == 1 and "<sc>" not in text and ids == [11]
+    assert hyp.extras["talker_count"] == 1 and hyp.streams == [[11]]
+    assert "<sc>" not in text and ids == [11]
+    assert [s.name for s in s2t.outputs] == ["talker_count", "text_spk"]
 
 
 def test_nbest_is_refused(exp):

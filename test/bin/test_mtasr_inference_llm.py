@@ -7,7 +7,8 @@ import torch
 from llm_helpers import llm_sot_config, make_tiny_llm, sop_llm_config
 from task_helpers import TEXTS, save_random_model, write_kaldi_dir, write_yaml
 
-from espnet_mtasr.bin.mtasr_inference import LLMHypothesis, MTSpeech2Text, inference
+from espnet_mtasr.bin.mtasr_inference import MTSpeech2Text, inference
+from espnet_mtasr.models.family_hypothesis import FamilyHypothesis
 from espnet_mtasr.utils.errors import MTASRInputError
 
 OPTS = dict(beam_size=2, maxlen_base=2, maxlen_per_second=3.0)
@@ -23,13 +24,13 @@ def exp(tmp_path_factory):
 
 def test_call_and_batch(exp):
     s2t = MTSpeech2Text(exp / "config.yaml", exp / "model.pth", **OPTS)
-    assert s2t.beam_search is None and s2t.llm_options["beam_size"] == 2
+    assert s2t.family is s2t.asr_model and s2t.options.llm_kwargs()["beam_size"] == 2
     speech = torch.randn(2, 16000)
     lens = torch.tensor([16000, 12000])
     batch = s2t.decode_batch(speech, lens)
     assert len(batch) == 2 and all(len(nb) == 1 for nb in batch)
     text, tokens, ids, hyp = batch[0][0]
-    assert isinstance(hyp, LLMHypothesis) and hyp.yseq == ids
+    assert isinstance(hyp, FamilyHypothesis) and hyp.token_ids == ids and not hyp.extras
     assert len(ids) <= 2 + 3  # the 1-second budget
     assert tokens == [s2t.asr_model.token_list[i] for i in ids]
     (alone,) = s2t(speech[0].numpy())

@@ -87,7 +87,7 @@ def test_link_adds_sc_to_a_copy_of_the_tokenizer(tmp_path, text):
 def test_missing_llm_path_and_text(tmp_path, text, capsys):
     with pytest.raises(SystemExit):
         prepare_llm.main(["--mode", "link", "--text", str(text), "--out_dir", str(tmp_path / "o")])
-    assert "--llm_path is not a local HF checkpoint" in capsys.readouterr().err
+    assert "--llm_path is not set (fix: download the causal LM first" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         prepare_llm.main(
             [

@@ -28,7 +28,7 @@ from task_helpers import (
 
 from espnet_mtasr.bin import mtasr_inference, mtasr_pack
 from espnet_mtasr.inference import MultiTalkerResult, MultiTalkerSpeech2Text
-from espnet_mtasr.inference.llm_hypothesis import LLMHypothesis
+from espnet_mtasr.models.family_hypothesis import FamilyHypothesis
 from espnet_mtasr.text.sot import sot_normalize, sot_parse
 from espnet_mtasr.utils.errors import MTASRInputError
 
@@ -189,8 +189,8 @@ def test_speaker_tagged_and_sot_hypotheses_are_split_per_talker(sot_exp):
         s2t = MultiTalkerSpeech2Text(
             sot_exp / "config.yaml", sot_exp / "model.pth", text_format=text_format
         )
-        hyp = LLMHypothesis(yseq=[1] * len(text.split()), score=-1.5)
-        return s2t.result((text, text.split(), hyp.yseq, hyp))
+        hyp = FamilyHypothesis(token_ids=[1] * len(text.split()), score=-1.5)
+        return s2t.result((text, text.split(), hyp.token_ids, hyp))
 
     tagged = split("<spk2> hi there <spk1> yes <spk2> ok")
     assert tagged.streams == ["yes", "hi there ok"]

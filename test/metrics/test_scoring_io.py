@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from espnet_mtasr.metrics import load_scoring_input, read_kaldi_lines, write_seglst
+from espnet_mtasr.metrics import load_scoring_input, read_utt_lines, write_seglst
 from espnet_mtasr.utils.errors import MTASRInputError
 
 
@@ -13,25 +13,25 @@ def write(path, text):
     return path
 
 
-def test_read_kaldi_lines(tmp_path):
+def test_read_utt_lines(tmp_path):
     p = write(tmp_path / "text", "u1 a  b\nu2\nu3 你好\n")
-    assert read_kaldi_lines(p) == [(1, "u1", "a  b"), (2, "u2", ""), (3, "u3", "你好")]
+    assert read_utt_lines(p) == [(1, "u1", "a  b"), (2, "u2", ""), (3, "u3", "你好")]
 
 
 @pytest.mark.parametrize(
     "content, where, what",
     [("u1 a\n\nu2 b\n", ":2:", "blank line"), ("u1 a\nu1 b\n", ":2:", "duplicate")],
 )
-def test_read_kaldi_lines_errors(tmp_path, content, where, what):
+def test_read_utt_lines_errors(tmp_path, content, where, what):
     p = write(tmp_path / "text", content)
     with pytest.raises(MTASRInputError, match=what) as e:
-        read_kaldi_lines(p)
+        read_utt_lines(p)
     assert f"{p}{where}" in str(e.value)
 
 
 def test_missing_file(tmp_path):
     with pytest.raises(MTASRInputError, match="file not found"):
-        read_kaldi_lines(tmp_path / "nope")
+        read_utt_lines(tmp_path / "nope")
 
 
 @pytest.fixture

@@ -1,18 +1,9 @@
 """SOT WER, cpWER, pooling by talker count, char mode, count accuracy."""
 
-import doctest
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import espnet_mtasr.metrics.percent
-import espnet_mtasr.metrics.results_md
-import espnet_mtasr.metrics.scoring_io
-import espnet_mtasr.metrics.tokens
-import espnet_mtasr.metrics.wer
-import espnet_mtasr.text.sot
-import espnet_mtasr.text.speaker_tags
 from espnet_mtasr.metrics import (
     ErrorCounts,
     aggregate,
@@ -22,23 +13,6 @@ from espnet_mtasr.metrics import (
     sot_error_counts,
     tokenize,
 )
-
-
-@pytest.mark.parametrize(
-    "module",
-    [
-        espnet_mtasr.metrics.percent,
-        espnet_mtasr.metrics.results_md,
-        espnet_mtasr.metrics.scoring_io,
-        espnet_mtasr.metrics.tokens,
-        espnet_mtasr.metrics.wer,
-        espnet_mtasr.text.sot,
-        espnet_mtasr.text.speaker_tags,
-    ],
-)
-def test_doctests(module):
-    result = doctest.testmod(module)
-    assert result.failed == 0
 
 
 def test_swapped_streams_cp_zero_sot_positive():

@@ -1,5 +1,8 @@
-"""EncoderOnlyModel (seed 000) built through MTASRTask: branches per talker count, the
-talker-count routing, the LLM teacher in training only, bad configurations."""
+"""EncoderOnlyModel built through MTASRTask: branches per talker count, the talker-count
+routing, the LLM teacher in training only, bad configurations.
+
+Paper: "Distilling LLM Semantic Priors into Encoder-Only Multi-Talker ASR with Talker-Count
+Routing" (arXiv 2603.10587)."""
 
 from __future__ import annotations
 

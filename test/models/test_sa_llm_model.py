@@ -1,5 +1,8 @@
-"""SALLMModel (seed 001) built through MTASRTask: the three fusions, the length-aware
-speaker-ID loss, the adaptive-threshold ASR mask, decoding, bad configurations."""
+"""SALLMModel built through MTASRTask: the three fusions, the length-aware speaker-ID loss,
+the adaptive-threshold ASR mask, decoding, bad configurations.
+
+Paper: "Balancing ASR and diarization in end-to-end LLMs for multi-talker speech
+recognition"."""
 
 from __future__ import annotations
 

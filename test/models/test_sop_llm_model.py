@@ -1,5 +1,8 @@
-"""SOPLLMModel (seed 002) built through MTASRTask: stream targets, the three stages' losses,
-what each stage trains, decoding with the draft."""
+"""SOPLLMModel built through MTASRTask: stream targets, the three stages' losses, what each
+stage trains, decoding with the draft.
+
+Paper: "Serialized Output Prompting for Large Language Model-based Multi-Talker Speech
+Recognition" (arXiv 2509.04488)."""
 
 from __future__ import annotations
 
@@ -10,7 +13,12 @@ from hypothesis import strategies as st
 from llm_helpers import TINY_WAVLM, make_tiny_llm, sop_llm_config
 from task_helpers import parse_config, write_yaml
 
-from espnet_mtasr.models.sop_llm_model import SOPLLMModel, join_streams, split_streams
+from espnet_mtasr.models.sop_llm_model import (
+    SOPLLMModel,
+    join_streams,
+    split_streams,
+    whitespace_ids,
+)
 from espnet_mtasr.tasks.mtasr import MTASRTask
 
 SC = 99
@@ -157,3 +165,9 @@ def test_wavlm_mid_level_features_feed_the_separator(tmp_path, llm_dir):
     loss, _, _ = model(speech, lens, text, text_lens)
     loss.backward()
     assert model.encoder.down1.conv.weight.grad is not None
+
+
+@given(st.lists(st.text(alphabet=st.characters(blacklist_characters="▁Ġ"), max_size=4)))
+def test_whitespace_ids_of_decoded_pieces_are_the_blank_ones(pieces):
+    """On decoded pieces (no ▁/Ġ marks) the rule is str.strip()'s: every Unicode space."""
+    assert whitespace_ids(pieces) == [i for i, p in enumerate(pieces) if not p.strip()]

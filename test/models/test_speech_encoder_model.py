@@ -7,6 +7,7 @@ import torch
 from espnet2.asr.encoder.conformer_encoder import ConformerEncoder
 from espnet2.asr.frontend.default import DefaultFrontend
 
+from espnet_mtasr.models.family_hypothesis import FamilyHypothesis
 from espnet_mtasr.models.speech_encoder_model import SpeechEncoderModel
 
 
@@ -16,6 +17,20 @@ class Encoding(SpeechEncoderModel):
     def forward(self, speech, speech_lengths, **kwargs):
         out, _ = self.encode(speech, speech_lengths)
         return out.mean(), {}, torch.tensor(float(speech.size(0)))
+
+    def decode_batch(self, speech, speech_lengths, options):
+        """The family contract: the number of encoder frames as the only "token"."""
+        _, lens = self.encode(speech, speech_lengths)
+        return [[FamilyHypothesis([int(n)], 0.0)] for n in lens]
+
+
+def test_a_family_without_decode_batch_cannot_be_built():
+    class NoDecoding(SpeechEncoderModel):
+        def forward(self, speech, speech_lengths, **kwargs):
+            raise NotImplementedError
+
+    with pytest.raises(TypeError, match="decode_batch"):
+        NoDecoding(None, None, None, make_model().encoder)
 
 
 def make_model() -> SpeechEncoderModel:

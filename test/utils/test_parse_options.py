@@ -142,3 +142,31 @@ def test_works_without_set_u_and_with_no_args(tmp_path: Path):
     script = 'stage=1\n. {parse_options}\necho "stage=$stage n=$#"\n'
     proc = run(tmp_path, [], script=script)
     assert proc.returncode == 0 and proc.stdout == "stage=1 n=0\n"
+
+
+PASSTHROUGH = SCRIPT.replace("cmd=run.pl\n", "cmd=run.pl\nparse_options_passthrough=true\n")
+
+
+def test_passthrough_leaves_unknown_options_in_order(tmp_path: Path):
+    r = run(
+        tmp_path,
+        ["--stage", "3", "--nj", "4", "--asr-args=--max_epoch 2", "--x=1", "--use_gpu", "true",
+         "--", "pos"],
+    )  # fmt: skip
+    assert r.returncode != 0 and "invalid option --nj" in r.stderr  # not without the switch
+    r = run(
+        tmp_path,
+        ["--stage", "3", "--nj", "4", "--asr-args=--max_epoch 2", "--x=1", "--use_gpu", "true",
+         "--", "pos"],
+        PASSTHROUGH,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.splitlines()
+    assert "stage=3" in out and "use_gpu=true" in out and "asr_args=--max_epoch 2" in out
+    assert [ln for ln in out if ln.startswith("arg=")] == [
+        "arg=--nj",
+        "arg=4",
+        "arg=--x=1",
+        "arg=pos",
+    ]
+    assert out[-1] == "0"  # no _po_ variable left

@@ -1,3 +1,6 @@
+# shellcheck shell=bash
+# Job settings of every recipe (the recipes link to this file; replace a recipe's link with
+# a copy to give that recipe settings of its own).
 # ====== About run.pl and slurm.pl (Kaldi-style job runners in utils/) ======
 # Usage: <cmd>.pl [options] JOB=1:<nj> <log> <command...>
 #   e.g. run.pl --mem 4G JOB=1:8 exp/log/foo.JOB.log echo JOB

@@ -78,7 +78,6 @@ asr_chain_model=valid.loss.ave.pth # Checkpoint of a sub-stage that initialises 
 pretrained_model= # --init_param of the first (or only) sub-stage, e.g. exp/x/valid.acc.ave.pth:encoder:encoder (several: space-separated)
 asr_args=      # Arguments for asr model training, e.g., "--max_epoch 10".
 feats_normalize=global_mvn # Normalizaton layer type.
-num_splits_asr=1           # Number of splitting for lm corpus.
 
 # Decoding related
 inference_tag=    # Suffix to the result dir for decoding.
@@ -89,7 +88,6 @@ inference_batch_size=1 # Utterances per decoding batch.
 score_mode=word   # word: WER / cpWER; char: CER / cpCER (Mandarin).
 text_name=text    # Training target and scoring reference: text (SOT, <sc>) or text_spktag
                   # (speaker-tagged: <spk1> ... <spk2> ..., the sa_llm family).
-download_model=   # (unused; kept for ESPnet option compatibility)
 
 # [Task dependent] Set the datadir name created by local/data.sh
 train_set=     # Name of training set.
@@ -209,7 +207,7 @@ fi
 for _conf in "${asr_config}" "${_sub_configs[@]}"; do
     [ -f "${_conf}" ] || { log "Error: training config ${_conf} does not exist (--asr_config / --asr_sub_stages)"; exit 2; }
 done
-if [ -n "${asr_sub_stage}" ] && [[ ! " ${_sub_names[*]} " =~ " ${asr_sub_stage} " ]]; then
+if [ -n "${asr_sub_stage}" ] && [[ " ${_sub_names[*]} " != *" ${asr_sub_stage} "* ]]; then
     log "Error: --asr_sub_stage '${asr_sub_stage}' is not one of --asr_sub_stages: ${_sub_names[*]}"; exit 2
 fi
 if [ -n "${inference_config}" ] && [ ! -f "${inference_config}" ]; then
@@ -380,11 +378,13 @@ fi
 if [ "${llm_prep}" != none ] && [ -f "${llm_dir}/llm_path" ]; then
     llm_model=$(cat "${llm_dir}/llm_path")
 fi
-# The LLM's paths go to a training config whose decoder is the LLM (hf_llm); a model
-# that only shares the LLM's tokenizer (e.g. an SOT-AED pre-training) gets none.
+# The LLM's paths go to whichever part of a training config takes them (part_options: the
+# parts whose constructor has llm_path / tokenizer_path); a model that only shares the
+# LLM's tokenizer (e.g. an SOT-AED pre-training) gets none.
 llm_opts_for() {
-    if [ "${llm_prep}" != none ] && grep -Eq '^decoder:[[:space:]]*hf_llm[[:space:]]*$' "$1"; then
-        echo "--decoder_conf llm_path=${llm_model} --decoder_conf tokenizer_path=${llm_tokenizer}"
+    if [ "${llm_prep}" != none ]; then
+        ${python} -m espnet_mtasr.bin.part_options --config "$1" \
+            llm_path="${llm_model}" tokenizer_path="${llm_tokenizer}"
     fi
 }
 
@@ -400,6 +400,7 @@ if ! "${skip_train}" && [ ${stage} -le 10 ] && [ ${stop_stage} -ge 10 ]; then
         # The statistics of global_mvn are what this stage computes.
         _opts+="--normalize none "
     fi
+    _llm_opts=$(llm_opts_for "${asr_config}") || { log "Error: cannot read ${asr_config}"; exit 1; }
     # shellcheck disable=SC2046,SC2086
     ${train_cmd} JOB=1:"${_nj}" "${_logdir}"/stats.JOB.log \
         ${python} -m espnet_mtasr.bin.mtasr_train \
@@ -418,7 +419,7 @@ if ! "${skip_train}" && [ ${stage} -le 10 ] && [ ${stop_stage} -ge 10 ]; then
             --output_dir "${_logdir}/stats.JOB" \
             --config "${asr_config}" \
             --frontend_conf fs="${fs}" \
-            $(llm_opts_for "${asr_config}") ${_opts} ${asr_args} || { log "collect stats failed: see ${_logdir}/stats.*.log"; exit 1; }
+            ${_llm_opts} ${_opts} ${asr_args} || { log "collect stats failed: see ${_logdir}/stats.*.log"; exit 1; }
     _opts=
     for i in $(seq "${_nj}"); do
         _opts+="--input_dir ${_logdir}/stats.${i} "
@@ -481,6 +482,7 @@ if ! "${skip_train}" && [ ${stage} -le 11 ] && [ ${stop_stage} -ge 11 ]; then
             _opts+="--init_param ${pretrained_model} "
         fi
         log "Stage 11${_name:+ (sub-stage ${_name})}: ${_conf} -> ${_dir}"
+        _llm_opts=$(llm_opts_for "${_conf}") || { log "Error: cannot read ${_conf}"; exit 1; }
         mkdir -p "${_dir}"
         # Show ESPnet's per-epoch summaries while training runs (the full log is train.log).
         touch "${_dir}/train.log"
@@ -489,7 +491,7 @@ if ! "${skip_train}" && [ ${stage} -le 11 ] && [ ${stop_stage} -ge 11 ]; then
             | grep --line-buffered -v nltk_data) &
         _tail_pid=$!
         stop_tail() { pkill -P "${_tail_pid}" 2>/dev/null || true; kill "${_tail_pid}" 2>/dev/null || true; }
-        # shellcheck disable=SC2086
+        # shellcheck disable=SC2046,SC2086
         ${python} -m espnet2.bin.launch \
             --cmd "${cuda_cmd} --name $(basename "${asr_exp}")${_name:+_${_name}}" \
             --log "${_dir}"/train.log \
@@ -517,7 +519,7 @@ if ! "${skip_train}" && [ ${stage} -le 11 ] && [ ${stop_stage} -ge 11 ]; then
                 --output_dir "${_dir}" \
                 --config "${_conf}" \
                 --frontend_conf fs="${fs}" \
-                $(llm_opts_for "${_conf}") ${_opts} ${asr_args} || { stop_tail; log "training failed: see ${_dir}/train.log"; exit 1; }
+                ${_llm_opts} ${_opts} ${asr_args} || { stop_tail; log "training failed: see ${_dir}/train.log"; exit 1; }
         stop_tail
         _prev="${_dir}"
     done
@@ -557,18 +559,17 @@ if ! "${skip_eval}" && [ ${stage} -le 12 ] && [ ${stop_stage} -ge 12 ]; then
                 --asr_model_file "${asr_model_dir}"/"${inference_asr_model}" \
                 --output_dir "${_logdir}"/output.JOB \
                 ${_opts} ${inference_args} || { log "decoding failed: see ${_logdir}/asr_inference.*.log"; exit 1; }
-        # Concatenate the per-job outputs (a job writes only the files it has lines for)
-        # (sop_text: the SOP draft of an sop_llm model, talker streams joined by <sc>;
-        #  talker_count, text_spk*: encoder_only's routing count and its streams)
-        for f in token token_int score text sop_text talker_count text_spk{1..4}; do
+        # Concatenate the per-job outputs: every file a job wrote (text, token, token_int,
+        # score and the outputs the model family declares in outputs.json)
+        _names=$(for i in $(seq "${_nj}"); do ls "${_logdir}/output.${i}/1best_recog"; done | LC_ALL=C sort -u)
+        for f in ${_names}; do
             _files=()
             for i in $(seq "${_nj}"); do
                 [ -f "${_logdir}/output.${i}/1best_recog/${f}" ] && _files+=("${_logdir}/output.${i}/1best_recog/${f}")
             done
-            if [ ${#_files[@]} -gt 0 ]; then
-                cat "${_files[@]}" | LC_ALL=C sort -k1 > "${_dir}/${f}"
-            fi
+            cat "${_files[@]}" | LC_ALL=C sort -k1 > "${_dir}/${f}"
         done
+        cp "${_logdir}/output.1/outputs.json" "${_dir}/outputs.json"
         # Per-utterance decoding time, for the real-time factor in stage 13
         if [ -f "${_logdir}/output.1/rtf" ]; then
             for i in $(seq "${_nj}"); do
@@ -586,43 +587,22 @@ if ! "${skip_eval}" && [ ${stage} -le 13 ] && [ ${stop_stage} -ge 13 ]; then
     # not touched: utils/show_asr_result.sh ${expdir} > RESULTS.md regenerates it.
     for dset in ${test_sets}; do
         _dir="${asr_model_dir}/decode_${inference_tag}/${dset}"
-        # score_wer / score_cer like ESPnet's asr.sh (${_dir}/score is the merged beam score file)
-        _sdir="${_dir}/score_$([ "${score_mode}" = char ] && echo cer || echo wer)"
+        # score_wer / score_cer like ESPnet's asr.sh (${_dir}/score is the merged beam
+        # score file): text, and every output the decoding declares (outputs.json)
         _opts=
-        if [ -s "${_dir}/rtf" ]; then
-            _opts+="--rtf ${_dir}/rtf "
-        fi
         if [ -n "${inference_config}" ]; then
             _opts+="--inference_config ${inference_config} "
         fi
-        if [ -s "${_dir}/talker_count" ]; then  # encoder_only: the head's count (confusion)
-            _opts+="--hyp_count ${_dir}/talker_count "
-        fi
         # shellcheck disable=SC2086
         ${python} -m espnet_mtasr.bin.score \
-            --ref "${data_feats}/${dset}/${text_name}" \
-            --hyp "${_dir}/text" \
-            --utt2num_spk "${data_feats}/${dset}/utt2num_spk" \
+            --decode_dir "${_dir}" \
+            --ref_dir "${data_feats}/${dset}" \
+            --text_name "${text_name}" \
             --mode "${score_mode}" \
             --text_format "${text_format}" \
-            --out_dir "${_sdir}" \
             --config "${asr_model_config}" \
             --rtf_note "$("${gpu_inference}" && echo GPU || echo CPU), ${inference_nj} jobs x 1 thread, batch ${inference_batch_size}" \
             --cmd "${run_args}" ${_opts}
-        if [ -s "${_dir}/sop_text" ]; then
-            # sop_llm: the serialized-CTC draft (SOP) on its own: cp error rate, talker
-            # count from its non-empty streams, and stream s against talker s
-            ${python} -m espnet_mtasr.bin.score \
-                --ref "${data_feats}/${dset}/text" \
-                --hyp "${_dir}/sop_text" \
-                --utt2num_spk "${data_feats}/${dset}/utt2num_spk" \
-                --mode "${score_mode}" \
-                --per_stream \
-                --out_dir "${_sdir}_sop" \
-                --label "SOP draft" \
-                --config "${asr_model_config}" \
-                --cmd "${run_args}"
-        fi
     done
     # The experiment's own RESULTS.md (packed with the model in stage 14), like ESPnet's
     # asr.sh: scripts/utils/show_asr_result.sh "${asr_exp}" > "${asr_exp}"/RESULTS.md

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Environment for the recipes: the repo's virtualenv (built by `make install`) and the
 # recipe's utils/. Sourced by mtasr.sh and run.sh.
 MAIN_ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../../.." && pwd)

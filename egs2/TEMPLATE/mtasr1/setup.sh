@@ -15,13 +15,12 @@ template=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "${target}"/{conf,local}
 target=$(cd "${target}" && pwd)
 rel=$(python3 -c "import os,sys; print(os.path.relpath(sys.argv[1], sys.argv[2]))" "${template}" "${target}")
-for f in mtasr.sh path.sh utils; do
+for f in mtasr.sh path.sh db.sh utils; do  # shared (db.sh: add your corpus root there)
     ln -s "${rel}/${f}" "${target}/${f}"
 done
-for f in cmd.sh db.sh; do
-    cp "${template}/${f}" "${target}/${f}"
-done
-cp -r "${template}/conf/." "${target}/conf/" 2>/dev/null || true
+cp "${template}/cmd.sh" "${target}/cmd.sh"  # a copy: a new recipe often runs elsewhere
+# The recipe's own configs, starting from the template's (conf/tuning/ + links, as ESPnet)
+cp -R "${template}/conf/." "${target}/conf/"
 cat > "${target}/run.sh" <<'RUN'
 #!/usr/bin/env bash
 # Set bash to 'debug' mode, it will exit on :

@@ -5,30 +5,27 @@
 #
 # Systems (--system):
 #   sot_aed (default) SOT-AED baseline: conformer + transformer decoder on <sc> text
-#   sa_llm            dual-encoder speaker-attributed LLM (seed 001): conformer + ECAPA-TDNN
-#                     interleaved into Qwen2.5-0.5B + LoRA 16, speaker-tagged output
+#   sa_llm            dual-encoder speaker-attributed LLM ("Balancing ASR and diarization in
+#                     end-to-end LLMs for multi-talker speech recognition"): conformer +
+#                     ECAPA-TDNN interleaved into Qwen2.5-0.5B + LoRA 16, speaker-tagged output
 #
 #   ./run.sh                                   # SOT-AED baseline, every stage
-#   ./run.sh --system sa_llm                   # seed 001, every stage (one GPU)
+#   ./run.sh --system sa_llm                   # speaker-attributed LLM, every stage (one GPU)
 #   ./run.sh --stage 12 --test_sets "eval_session"   # any mtasr.sh option goes through
 set -e
 set -u
 set -o pipefail
 
 system=sot_aed
-args=()
-while [ $# -gt 0 ]; do
-    case "$1" in
-        --system) system=$2; shift 2 ;;
-        --system=*) system=${1#--system=}; shift ;;
-        *) args+=("$1"); shift ;;
-    esac
-done
+help_message="Usage: $0 [--system X] [any mtasr.sh option]  (see the top of $0; ./mtasr.sh --help)"
+parse_options_passthrough=true  # the options above are run.sh's; every other goes to mtasr.sh
+. utils/parse_options.sh
+args=("$@")
 
 . ./db.sh
 
 train_set=train
-valid_set=eval
+valid_set="eval"
 test_sets="eval test"
 
 case "${system}" in

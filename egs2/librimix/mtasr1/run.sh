@@ -8,8 +8,11 @@
 # Systems (--system; see README.md):
 #   sot_aed  (default) the SOT-AED baseline: ESPnet conformer encoder + transformer decoder
 #            on <sc>-serialized char text
-#   llm_sot  LLM-based SOT (seed 003): WavLM-large + projector + LLaMA-3.2-3B with LoRA
-#   sop_llm  SOP-MT-ASR (seed 002) in three chained sub-stages of stage 11:
+#   llm_sot  LLM-based SOT ("Advancing Multi-talker ASR Performance with Large Language
+#            Models", arXiv 2408.17431): WavLM-large + projector + LLaMA-3.2-3B with LoRA
+#   sop_llm  SOP-MT-ASR ("Serialized Output Prompting for Large Language Model-based
+#            Multi-Talker Speech Recognition", arXiv 2509.04488) in three chained
+#            sub-stages of stage 11:
 #            a_sot = LLM-based SOT, b_sep = separator + serialized CTC, c_sop = a new LoRA
 #            reading the serialized output prompt. Decoding a_sot alone gives the LLM-SOT row:
 #            ./run.sh --system sop_llm --stage 12 --asr_sub_stage a_sot
@@ -23,14 +26,10 @@ set -u
 set -o pipefail
 
 system=sot_aed
-args=()
-while [ $# -gt 0 ]; do
-    case "$1" in
-        --system) system=$2; shift 2 ;;
-        --system=*) system=${1#--system=}; shift ;;
-        *) args+=("$1"); shift ;;
-    esac
-done
+help_message="Usage: $0 [--system X] [any mtasr.sh option]  (see the top of $0; ./mtasr.sh --help)"
+parse_options_passthrough=true  # the options above are run.sh's; every other goes to mtasr.sh
+. utils/parse_options.sh
+args=("$@")
 
 . ./db.sh
 

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Mini AliMeeting: synthetic meetings (Mandarin sentences spoken by espeak-ng's yue voice,
-# see local/data.sh --voice) in AliMeeting's layout, read by the real AliMeeting prep; the dual-encoder speaker-attributed LLM (sa_llm, seed 001)
-# writes speaker-tagged text (<spk1> ... <spk2> ...), scored by CER / cpCER on 30 s windows
-# (test) and on whole sessions (test_session).
+# see local/data.sh --voice) in AliMeeting's layout, read by the real AliMeeting prep; the
+# dual-encoder speaker-attributed LLM (sa_llm, from "Balancing ASR and diarization in
+# end-to-end LLMs for multi-talker speech recognition") writes speaker-tagged text
+# (<spk1> ... <spk2> ...), scored by CER / cpCER on 30 s windows (test) and on whole
+# sessions (test_session).
 #
 # Systems (--system), both on text_spktag with the LLM's character-level vocabulary:
 #   sot_aed  speaker-attributed SOT-AED: ESPnet conformer (the sa_llm ASR encoder's
@@ -25,46 +27,17 @@ size=demo
 system=all
 stage=1
 stop_stage=10000
-args=()
-while [ $# -gt 0 ]; do
-    case "$1" in
-        --size) size=$2; shift 2 ;;
-        --size=*) size=${1#--size=}; shift ;;
-        --system) system=$2; shift 2 ;;
-        --system=*) system=${1#--system=}; shift ;;
-        --stage) stage=$2; shift 2 ;;
-        --stage=*) stage=${1#--stage=}; shift ;;
-        --stop_stage) stop_stage=$2; shift 2 ;;
-        --stop_stage=*) stop_stage=${1#--stop_stage=}; shift ;;
-        *) args+=("$1"); shift ;;
-    esac
-done
+help_message="Usage: $0 [--size X --system X --stage X --stop_stage X] [any mtasr.sh option]  (see the top of $0; ./mtasr.sh --help)"
+parse_options_passthrough=true  # the options above are run.sh's; every other goes to mtasr.sh
+. utils/parse_options.sh
+args=("$@")
 
-case "${size}" in
-    tiny)
-        local_data_opts="--sessions train:4,eval:1,test:1 --turns 6"
-        asr_args="--max_epoch 1 --batch_bins 400000"
-        llm_prep_opts="--vocab_size 100 --hidden_size 64 --num_layers 2 --epochs 1"
-        ;;
-    demo)
-        local_data_opts="--sessions train:60,eval:6,test:12 --turns 8"
-        asr_args=""  # the config's max_epoch
-        llm_prep_opts="--vocab_size 100 --hidden_size 128 --num_layers 2 --epochs 5"
-        ;;
-    large)
-        # The setting where accuracy is judged (README "Results"): 300 training meetings
-        # of 32 voices, training and scoring windows of at most 6 s (with 12 s training
-        # windows the SOT-AED did not learn to read the speech; trained on 6 s it loops
-        # on 30 s windows: README).
-        local_data_opts="--sessions train:300,eval:10,test:12 --speakers train:32,eval:8,test:8 --turns 8"
-        local_data_opts+=" --train_window 6 --train_min_window 1 --score_window 6"
-        asr_args="--max_epoch 8"
-        # The SOT-AED needs twice that: 8 epochs test CER 79.6, 16 epochs 33.3 (README).
-        sot_asr_args="--max_epoch 16"
-        llm_prep_opts="--vocab_size 100 --hidden_size 128 --num_layers 2 --epochs 5"
-        ;;
-    *) echo "$0: unknown --size '${size}' (tiny, demo or large)" >&2; exit 2 ;;
-esac
+if [ ! -f "conf/size/${size}.sh" ]; then
+    echo "$0: unknown --size '${size}' (tiny, demo, large: conf/size/<size>.sh)" >&2
+    exit 2
+fi
+# shellcheck source=conf/size/demo.sh
+. "conf/size/${size}.sh"
 # Each size synthesises its own corpus; large also keeps its own dump/ and exp/ (data/ is
 # rewritten by stage 1 of whichever size runs).
 expdir=exp

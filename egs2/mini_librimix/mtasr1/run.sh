@@ -4,18 +4,23 @@
 #
 # Systems (--system):
 #   sot_aed  the SOT-AED baseline: ESPnet conformer + transformer decoder on <sc>-serialized text
-#   sop_llm  SOP-MT-ASR (seed 002) in three chained sub-stages of stage 11:
-#            a_sot = LLM-based SOT (seed 003; the whole tiny LLM is fine-tuned),
+#   sop_llm  SOP-MT-ASR ("Serialized Output Prompting for Large Language Model-based
+#            Multi-Talker Speech Recognition", arXiv 2509.04488) in three chained
+#            sub-stages of stage 11:
+#            a_sot = LLM-based SOT ("Advancing Multi-talker ASR Performance with Large
+#            Language Models", arXiv 2408.17431; the whole tiny LLM is fine-tuned),
 #            b_sep = separator + serialized CTC, c_sop = a new LoRA on the (now frozen) LLM
 #            reading the SOP draft. The LLM is a tiny LLaMA trained on the training
 #            transcripts in stage 6; the encoder starts from the sot_aed model of the same
 #            --size (run sot_aed first). Decoding a_sot alone gives the LLM-SOT system:
 #            ./run.sh --system sop_llm --stage 12 --asr_sub_stage a_sot
 #            Epochs per sub-stage: the configs' max_epoch at --size large, else llm_args.
-#   encoder_only  encoder-only MT-ASR (seed 000): talker-count head + a separator/CTC branch
-#            per talker count, CTC-only decoding; encoder + LLM-SOT teacher from the sop_llm
-#            system's sub-stage a_sot, branch k from its 3-stream separator b_sep (run
-#            sop_llm first; conf/train_encoder_only_from_sep.yaml). Branches from scratch:
+#   encoder_only  encoder-only MT-ASR ("Distilling LLM Semantic Priors into Encoder-Only
+#            Multi-Talker ASR with Talker-Count Routing", arXiv 2603.10587): talker-count
+#            head + a separator/CTC branch per talker count, CTC-only decoding; encoder +
+#            LLM-SOT teacher from the sop_llm system's sub-stage a_sot, branch k from its
+#            3-stream separator b_sep (run sop_llm first;
+#            conf/train_encoder_only_from_sep.yaml). Branches from scratch:
 #            --asr_config conf/train_encoder_only.yaml --asr_tag <new tag>
 #            --pretrained_model exp/asr_sop_llm_<size>/a_sot/valid.acc.ave.pth; the
 #            no-teacher ablation: --asr_config conf/train_encoder_only_noteacher.yaml
@@ -31,49 +36,18 @@ set -o pipefail
 
 size=demo
 system=sot_aed
-args=()
-while [ $# -gt 0 ]; do
-    case "$1" in
-        --size) size=$2; shift 2 ;;
-        --size=*) size=${1#--size=}; shift ;;
-        --system) system=$2; shift 2 ;;
-        --system=*) system=${1#--system=}; shift ;;
-        *) args+=("$1"); shift ;;
-    esac
-done
+help_message="Usage: $0 [--size X --system X] [any mtasr.sh option]  (see the top of $0; ./mtasr.sh --help)"
+parse_options_passthrough=true  # the options above are run.sh's; every other goes to mtasr.sh
+. utils/parse_options.sh
+args=("$@")
 
 inference_args=  # SOT-AED decoding options on top of conf/decode_sot.yaml
-case "${size}" in
-    tiny)
-        local_data_opts="--train_utts 80 --dev_utts 24 --test_utts 24 --train_speakers 8"
-        local_data_opts+=" --dev_speakers 3 --test_speakers 3"
-        local_data_opts+=" --train_mix 1:12,2:16,3:8 --dev_mix 1:2,2:3,3:2 --test_mix 1:2,2:3,3:2"
-        asr_args="--max_epoch 1 --batch_bins 300000"
-        llm_args="--max_epoch 1 --batch_bins 300000"
-        llm_prep_opts="--vocab_size 60 --hidden_size 64 --num_layers 2 --epochs 1"
-        ;;
-    demo)
-        # Sized so that make demo (install included) ends in <= 15 min on 2 cores with a
-        # model that recognises (README "The demo size"): a 150-word vocabulary, 3-5 words
-        # per sentence, more 1- and 2-talker than 3-talker mixtures, 50 test mixtures per
-        # talker count; 5 epochs of small batches (~1900 updates) without SpecAugment.
-        local_data_opts="--train_utts 2000 --train_speakers 24 --max_words 5 --max_per_category 10"
-        local_data_opts+=" --train_mix 1:900,2:900,3:300 --dev_mix 1:20,2:30,3:20"
-        local_data_opts+=" --test_utts 200 --test_mix 1:50,2:50,3:50"
-        asr_args="--max_epoch 5 --batch_bins 200000 --scheduler_conf warmup_steps=300"
-        asr_args+=" --specaug none --encoder_conf dropout_rate=0.05 --decoder_conf dropout_rate=0.05"
-        inference_args="--ctc_weight 0.5"  # chosen on dev (0.3 / 0.5 / 0.7)
-        llm_args="--max_epoch 2"
-        llm_prep_opts="--vocab_size 150 --hidden_size 128 --num_layers 2 --epochs 3"
-        ;;
-    large)
-        local_data_opts="--train_utts 4000 --train_mix 1:1200,2:2400,3:1200"
-        asr_args="--max_epoch 12"
-        llm_args=""  # each sub-stage's own max_epoch (A 6, B 6, C 4)
-        llm_prep_opts="--vocab_size 150 --hidden_size 192 --num_layers 3 --epochs 3 --batch_size 64 --lr 2e-3"
-        ;;
-    *) echo "$0: unknown --size '${size}' (tiny, demo or large)" >&2; exit 2 ;;
-esac
+if [ ! -f "conf/size/${size}.sh" ]; then
+    echo "$0: unknown --size '${size}' (tiny, demo, large: conf/size/<size>.sh)" >&2
+    exit 2
+fi
+# shellcheck source=conf/size/demo.sh
+. "conf/size/${size}.sh"
 
 train_set=train
 valid_set=dev

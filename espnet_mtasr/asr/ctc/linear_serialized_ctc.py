@@ -1,4 +1,8 @@
-"""Linear serialized CTC: one linear + CTC head per talker stream (seeds 002 and 000).
+"""Linear serialized CTC: one linear + CTC head per talker stream.
+
+Papers: SOP-MT-ASR, "Serialized Output Prompting for Large Language Model-based Multi-Talker
+Speech Recognition" (arXiv 2509.04488); encoder-only MT-ASR, "Distilling LLM Semantic Priors
+into Encoder-Only Multi-Talker ASR with Talker-Count Routing" (arXiv 2603.10587).
 
 Stream ``s`` of the separator output is scored against the ``s``-th talker's transcript
 in start-time order (``text_spk{s+1}``). A mixture with fewer talkers than streams gives

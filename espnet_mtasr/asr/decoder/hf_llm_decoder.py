@@ -1,4 +1,10 @@
-"""LLM decoder: a Hugging Face causal LM reading projected speech (seeds 003, 002, 000).
+"""LLM decoder: a Hugging Face causal LM reading projected speech.
+
+Papers: LLM-based SOT, "Advancing Multi-talker ASR Performance with Large Language Models"
+(arXiv 2408.17431); SOP-MT-ASR, "Serialized Output Prompting for Large Language Model-based
+Multi-Talker Speech Recognition" (arXiv 2509.04488); encoder-only MT-ASR (the LLM as a
+training-only teacher), "Distilling LLM Semantic Priors into Encoder-Only Multi-Talker ASR
+with Talker-Count Routing" (arXiv 2603.10587).
 
 Prompt layout for utterance ``b`` (one sequence of LLM input embeddings)::
 
@@ -33,7 +39,6 @@ weight goes to its ``base_layer`` key, so LoRA can be stacked on a fine-tuned LL
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import torch
@@ -42,7 +47,10 @@ from typeguard import typechecked
 
 from espnet_mtasr.asr.decoder.llm_projector import LLMProjector
 from espnet_mtasr.asr.decoder.repetition import find_repetition_loop
+from espnet_mtasr.text.sot import SC
 from espnet_mtasr.utils.errors import MTASRInputError
+from espnet_mtasr.utils.local_model import check_local_hf_folder
+from espnet_mtasr.utils.masks import non_pad_mask
 
 DEFAULT_PROMPT_BEFORE = "Speech:"
 DEFAULT_PROMPT_AFTER = (
@@ -85,7 +93,7 @@ class HFLLMDecoder(AbsDecoder):
         encoder_output_size: int,
         llm_path: Optional[str] = None,
         tokenizer_path: Optional[str] = None,
-        added_tokens: Sequence[str] = ("<sc>",),
+        added_tokens: Sequence[str] = (SC,),
         prompt_before: str = DEFAULT_PROMPT_BEFORE,
         prompt_after: str = DEFAULT_PROMPT_AFTER,
         sop_prefix: str = DEFAULT_SOP_PREFIX,
@@ -122,7 +130,8 @@ class HFLLMDecoder(AbsDecoder):
                 f"decoder_conf lora_adapter_name '{lora_adapter_name}' is also in "
                 "frozen_lora_adapters: give the new adapter its own name"
             )
-        self._check_llm_path(llm_path)  # before the tokenizer, which often lives there
+        # before the tokenizer, which often lives there
+        check_local_hf_folder(llm_path, "decoder_conf llm_path", "causal LM")
         self.llm_path = llm_path
         self.tokenizer_path = tokenizer_path or llm_path
         self.tokenizer = self._load_tokenizer(self.tokenizer_path, tokenizer_path is None)
@@ -218,12 +227,7 @@ class HFLLMDecoder(AbsDecoder):
         from transformers import AutoTokenizer
 
         option = "llm_path" if same_as_llm else "tokenizer_path"
-        if not Path(path).is_dir():
-            raise MTASRInputError(
-                f"decoder_conf {option} is not a local folder",
-                path=path,
-                fix="give a folder saved with save_pretrained (nothing is downloaded)",
-            )
+        check_local_hf_folder(path, f"decoder_conf {option}", "tokenizer", config=False)
         try:
             return AutoTokenizer.from_pretrained(path, local_files_only=True)
         except (OSError, ValueError) as e:
@@ -232,20 +236,10 @@ class HFLLMDecoder(AbsDecoder):
             ) from e
 
     @staticmethod
-    def _check_llm_path(path: str) -> None:
-        if not (Path(path) / "config.json").is_file():
-            raise MTASRInputError(
-                "decoder_conf llm_path has no config.json",
-                path=path,
-                fix="point decoder_conf.llm_path at a causal-LM folder saved with "
-                "save_pretrained (nothing is downloaded)",
-            )
-
-    @staticmethod
     def _load_llm(path: str, dtype: torch.dtype):
         from transformers import AutoModelForCausalLM
 
-        HFLLMDecoder._check_llm_path(path)
+        check_local_hf_folder(path, "decoder_conf llm_path", "causal LM")
         try:
             return AutoModelForCausalLM.from_pretrained(path, local_files_only=True, dtype=dtype)
         except (OSError, ValueError) as e:
@@ -442,7 +436,7 @@ class HFLLMDecoder(AbsDecoder):
         """
         prefix, pmask = self.build_prefix(hs_pad, hlens, sop)  # (B, P, D_llm)
         targets = self.embed_tokens(ys_pad).to(prefix.dtype)  # (B, L, D_llm)
-        tmask = (torch.arange(ys_pad.size(1), device=ys_pad.device)[None] < ys_lens[:, None]).long()
+        tmask = non_pad_mask(ys_lens, ys_pad.size(1)).long()
         embeds = torch.cat([prefix, targets], dim=1)
         mask = torch.cat([pmask, tmask], dim=1)
         positions = (mask.cumsum(-1) - 1).clamp(min=0)
@@ -513,31 +507,27 @@ class HFLLMDecoder(AbsDecoder):
             for b in range(bsz):
                 if done[b]:
                     continue
-                j = 0
+                last_step = step + 1 >= int(budget[b])
+                opened = 0
                 for score, flat in zip(top[b].tolist(), idx[b].tolist()):
                     beam, tok = divmod(flat, vocab)
                     if score == float("-inf"):
                         break
                     hyp = hyps[b * k + beam] + [tok]
-                    cut = None
-                    if tok != self.eos_id:
-                        cut = find_repetition_loop(hyp, repeat_max_period, repeat_min_count)
-                    if tok == self.eos_id or cut is not None or step + 1 >= int(budget[b]):
-                        final = hyp[:cut] if cut is not None else hyp
-                        if final and final[-1] == self.eos_id:
-                            final = final[:-1]
+                    final = self._finished(hyp, last_step, repeat_max_period, repeat_min_count)
+                    if final is not None:
                         finished[b].append((final, score + length_penalty * len(final)))
                     else:
-                        new_scores[b, j] = score
-                        src[b, j] = b * k + beam
-                        new_tok[b, j] = tok
-                        new_hyps[b * k + j] = hyp
-                        j += 1
-                    if j == k:
+                        new_scores[b, opened] = score
+                        src[b, opened] = b * k + beam
+                        new_tok[b, opened] = tok
+                        new_hyps[b * k + opened] = hyp
+                        opened += 1
+                    if opened == k:
                         break
                 best_open = new_scores[b].max().item()
                 best_done = max((s for _, s in finished[b]), default=float("-inf"))
-                if j == 0 or len(finished[b]) >= k:
+                if opened == 0 or len(finished[b]) >= k:
                     done[b] = True
                 elif length_penalty <= 0 and best_done >= best_open:
                     done[b] = True  # scores only fall from here: nothing open can win
@@ -559,6 +549,19 @@ class HFLLMDecoder(AbsDecoder):
             else:
                 out.append(([], float("-inf")))
         return out
+
+    def _finished(
+        self, hyp: List[int], last_step: bool, max_period: int, min_count: int
+    ) -> Optional[List[int]]:
+        """The final token ids if ``hyp`` (its newest token last) ends here: at EOS (dropped),
+        in a repetition loop (cut back to one copy) or at its budget; else ``None``."""
+        cut = None
+        if hyp[-1] != self.eos_id:
+            cut = find_repetition_loop(hyp, max_period, min_count)
+        if hyp[-1] != self.eos_id and cut is None and not last_step:
+            return None
+        final = hyp[:cut] if cut is not None else hyp
+        return final[:-1] if final and final[-1] == self.eos_id else final
 
     def _new_cache(self):
         from transformers import DynamicCache

@@ -1,4 +1,8 @@
-"""Speech-to-LLM projector: frame stacking + a 2-layer MLP (seeds 002 and 003).
+"""Speech-to-LLM projector: frame stacking + a 2-layer MLP.
+
+Papers: SOP-MT-ASR, "Serialized Output Prompting for Large Language Model-based Multi-Talker
+Speech Recognition" (arXiv 2509.04488); LLM-based SOT, "Advancing Multi-talker ASR
+Performance with Large Language Models" (arXiv 2408.17431).
 
 ::
 
@@ -15,6 +19,8 @@ from typing import Tuple
 
 import torch
 from typeguard import typechecked
+
+from espnet_mtasr.utils.masks import non_pad_mask
 
 _ACTIVATIONS = {"relu": torch.nn.ReLU, "gelu": torch.nn.GELU, "silu": torch.nn.SiLU}
 
@@ -59,7 +65,7 @@ class LLMProjector(torch.nn.Module):
         bsz, total, dim = xs.shape
         # padding frames may hold anything (e.g. a conformer's output): zero them so a
         # group straddling the end only sees real frames
-        in_mask = torch.arange(total, device=xs.device)[None, :] < lens[:, None]
+        in_mask = non_pad_mask(lens, total)
         xs = xs * in_mask[..., None].to(xs.dtype)
         pad = (-total) % self.stack
         if pad:
@@ -67,5 +73,5 @@ class LLMProjector(torch.nn.Module):
         stacked = xs.reshape(bsz, (total + pad) // self.stack, dim * self.stack)
         out = self.mlp(stacked)  # (B, T/k, D_llm)
         out_lens = torch.div(lens + self.stack - 1, self.stack, rounding_mode="floor")
-        mask = torch.arange(out.size(1), device=out.device)[None, :] < out_lens[:, None]
+        mask = non_pad_mask(out_lens, out.size(1))
         return out * mask[..., None].to(out.dtype), out_lens

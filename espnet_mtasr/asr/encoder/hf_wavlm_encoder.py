@@ -1,9 +1,11 @@
 """WavLM (Hugging Face transformers) + the papers' conv downsampler, as an ESPnet encoder.
 
-Seeds 002 (SOP-MT-ASR) and 000 (encoder-only MT-ASR) put two strided ``Conv1d + GLU``
-blocks after WavLM (total stride 4: 50 Hz -> 12.5 Hz) and feed the separator from the
-MID-LEVEL output, after the first block (25 Hz), where sequences are shorter than WavLM's
-but still dense enough for per-talker CTC::
+SOP-MT-ASR ("Serialized Output Prompting for Large Language Model-based Multi-Talker Speech
+Recognition", arXiv 2509.04488) and encoder-only MT-ASR ("Distilling LLM Semantic Priors
+into Encoder-Only Multi-Talker ASR with Talker-Count Routing", arXiv 2603.10587) put two
+strided ``Conv1d + GLU`` blocks after WavLM (total stride 4: 50 Hz -> 12.5 Hz) and feed the
+separator from the MID-LEVEL output, after the first block (25 Hz), where sequences are
+shorter than WavLM's but still dense enough for per-talker CTC::
 
     wav (B, L) -> WavLM -> (B, T, H)            T = L / 320 (50 Hz at 16 kHz)
         [last layer, or a learned softmax-weighted sum of all hidden states]
@@ -24,7 +26,6 @@ it for the encoder slot).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Dict, Optional, Tuple
 
 import torch
@@ -32,6 +33,8 @@ from espnet2.asr.encoder.abs_encoder import AbsEncoder
 from typeguard import typechecked
 
 from espnet_mtasr.utils.errors import MTASRInputError
+from espnet_mtasr.utils.local_model import check_local_hf_folder
+from espnet_mtasr.utils.masks import non_pad_mask
 
 LAYER_SELECTIONS = ("last", "weighted_sum")
 
@@ -71,7 +74,7 @@ class ConvGLUDownsampler(torch.nn.Module):
         """``(B, T, D_in)`` -> ``(B, T', D_out)`` with ``T' = floor((T - 1) / stride) + 1``."""
         out = torch.nn.functional.glu(self.conv(xs.transpose(1, 2)), dim=1).transpose(1, 2)
         out_lens = self.output_lengths(lens).clamp(min=1, max=out.size(1))
-        mask = torch.arange(out.size(1), device=out.device)[None, :] < out_lens[:, None]
+        mask = non_pad_mask(out_lens, out.size(1))
         return out * mask[..., None].to(out.dtype), out_lens
 
 
@@ -154,14 +157,7 @@ class HFWavLMEncoder(AbsEncoder):
                 "encoder_conf sets both model_path and hf_config",
                 fix="give model_path (pretrained) OR hf_config (random init), not both",
             )
-        path = Path(model_path)
-        if not (path / "config.json").is_file():
-            raise MTASRInputError(
-                "encoder_conf model_path is not a local WavLM directory (no config.json)",
-                path=path,
-                fix="point encoder_conf.model_path at a folder saved with "
-                "WavLMModel.save_pretrained (nothing is downloaded)",
-            )
+        path = check_local_hf_folder(model_path, "encoder_conf model_path", "WavLM")
         try:
             return WavLMModel.from_pretrained(str(path), local_files_only=True)
         except (OSError, ValueError) as e:
@@ -185,7 +181,7 @@ class HFWavLMEncoder(AbsEncoder):
 
     def _wavlm_states(self, wav: torch.Tensor, ilens: torch.Tensor) -> torch.Tensor:
         """``(B, L)`` waveform -> ``(B, T, H)`` WavLM features (last or weighted sum)."""
-        mask = (torch.arange(wav.size(1), device=wav.device)[None, :] < ilens[:, None]).long()
+        mask = non_pad_mask(ilens, wav.size(1)).long()
         want_all = self.layer_weights is not None
         if self.freeze_wavlm:
             self.wavlm.eval()

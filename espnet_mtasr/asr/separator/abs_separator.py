@@ -1,9 +1,12 @@
 """Abstract base of a separator: one mixture encoding in, ``S`` talker streams out.
 
-A separator sits after the ASR encoder (SOP-MT-ASR, seed 002; encoder-only MT-ASR, seed
-000) and splits the mixed-speech encoding into one stream per talker, stream ``s`` being
-trained to carry the ``s``-th talker in start-time order (the serialized-CTC targets
-``text_spk1..S``). ``MTASRTask.build_model`` constructs a separator as::
+A separator sits after the ASR encoder (SOP-MT-ASR: "Serialized Output Prompting for Large
+Language Model-based Multi-Talker Speech Recognition", arXiv 2509.04488; encoder-only MT-ASR:
+"Distilling LLM Semantic Priors into Encoder-Only Multi-Talker ASR with Talker-Count
+Routing", arXiv 2603.10587) and splits the mixed-speech encoding into one stream per talker,
+stream ``s`` being trained to carry the ``s``-th talker in start-time order (the
+serialized-CTC targets ``text_spk1..S``). ``MTASRTask.build_model`` constructs a separator
+as::
 
     separator_class(input_size=<encoder output size>, **separator_conf)
 

@@ -1,4 +1,8 @@
-"""LSTM separator (seed 002, SOP-MT-ASR; seed 000, encoder-only MT-ASR).
+"""LSTM separator (SOP-MT-ASR and encoder-only MT-ASR).
+
+Papers: SOP-MT-ASR, "Serialized Output Prompting for Large Language Model-based Multi-Talker
+Speech Recognition" (arXiv 2509.04488); encoder-only MT-ASR, "Distilling LLM Semantic Priors
+into Encoder-Only Multi-Talker ASR with Talker-Count Routing" (arXiv 2603.10587).
 
 A stack of (bi)LSTM layers reads the mixture encoding; one linear projection per talker
 stream then maps the shared LSTM state to that stream's features::
@@ -19,6 +23,7 @@ import torch
 from typeguard import typechecked
 
 from espnet_mtasr.asr.separator.abs_separator import AbsSeparator
+from espnet_mtasr.utils.masks import non_pad_mask
 
 _ACTIVATIONS = {
     "relu": torch.nn.ReLU,
@@ -115,6 +120,6 @@ class LSTMSeparator(AbsSeparator):
         hidden = self.dropout(hidden)
         streams = torch.stack([proj(hidden) for proj in self.projections], dim=1)
         # (B, S, T, D'); zero the padding (the activation may map 0 to non-zero)
-        mask = torch.arange(total, device=feats.device)[None, :] < feats_lens[:, None]
+        mask = non_pad_mask(feats_lens, total)
         streams = streams * mask[:, None, :, None].to(streams.dtype)
         return streams, feats_lens

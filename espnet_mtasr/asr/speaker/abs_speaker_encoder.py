@@ -1,4 +1,7 @@
-"""Abstract base of a frame-level speaker encoder (seed 001's second encoder).
+"""Abstract base of a frame-level speaker encoder (the dual-encoder model's second encoder).
+
+Paper: "Balancing ASR and diarization in end-to-end LLMs for multi-talker speech
+recognition" (the speaker-attributed LLM, ``model: sa_llm``).
 
 ``MTASRTask.build_model`` constructs one as::
 

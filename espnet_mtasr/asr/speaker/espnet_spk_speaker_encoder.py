@@ -22,6 +22,7 @@ from typeguard import typechecked
 
 from espnet_mtasr.asr.speaker.abs_speaker_encoder import AbsSpeakerEncoder
 from espnet_mtasr.utils.errors import MTASRInputError
+from espnet_mtasr.utils.masks import non_pad_mask
 
 
 class ESPnetSpkSpeakerEncoder(AbsSpeakerEncoder):
@@ -107,7 +108,7 @@ class ESPnetSpkSpeakerEncoder(AbsSpeakerEncoder):
     def forward(
         self, feats: torch.Tensor, feats_lens: torch.Tensor
     ) -> Tuple[torch.Tensor, torch.Tensor]:
-        mask = torch.arange(feats.size(1), device=feats.device)[None] < feats_lens[:, None]
+        mask = non_pad_mask(feats_lens, feats.size(1))
         x = feats.masked_fill(~mask[..., None], 0.0)
         # ESPnet-SPK networks pool over time inside (ECAPA's SE blocks) and then apply
         # BatchNorm, which cannot train on one value per channel: a batch of one
@@ -127,5 +128,5 @@ class ESPnetSpkSpeakerEncoder(AbsSpeakerEncoder):
         )  # (B, C, T')
         out = self.proj(frames.transpose(1, 2))  # (B, T', D_spk)
         out_lens = torch.div(feats_lens + self.stride - 1, self.stride, rounding_mode="floor")
-        out_mask = torch.arange(t_out, device=out.device)[None] < out_lens[:, None]
+        out_mask = non_pad_mask(out_lens, t_out)
         return out.masked_fill(~out_mask[..., None], 0.0), out_lens

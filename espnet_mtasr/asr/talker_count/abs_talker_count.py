@@ -1,4 +1,7 @@
-"""Abstract base of a talker-count head (seed 000): encoder features -> talker count.
+"""Abstract base of a talker-count head: encoder features -> talker count.
+
+Paper: "Distilling LLM Semantic Priors into Encoder-Only Multi-Talker ASR with Talker-Count
+Routing" (arXiv 2603.10587).
 
 ``MTASRTask.build_model`` constructs a head as::
 

@@ -1,4 +1,7 @@
-"""Talker-count head (seed 000): a small BLSTM, statistics pooling and an MLP.
+"""Talker-count head: a small BLSTM, statistics pooling and an MLP.
+
+Paper: "Distilling LLM Semantic Priors into Encoder-Only Multi-Talker ASR with Talker-Count
+Routing" (arXiv 2603.10587).
 
 ::
 
@@ -17,6 +20,7 @@ import torch
 from typeguard import typechecked
 
 from espnet_mtasr.asr.talker_count.abs_talker_count import AbsTalkerCount
+from espnet_mtasr.utils.masks import non_pad_mask
 
 POOLINGS = ("mean", "mean_std")
 
@@ -80,7 +84,7 @@ class PooledTalkerCount(AbsTalkerCount):
             feats, _ = torch.nn.utils.rnn.pad_packed_sequence(
                 out, batch_first=True, total_length=feats.size(1)
             )
-        mask = torch.arange(feats.size(1), device=feats.device)[None] < feats_lens[:, None]
+        mask = non_pad_mask(feats_lens, feats.size(1))
         mask = mask.unsqueeze(-1).to(feats.dtype)  # (B, T, 1)
         count = mask.sum(1).clamp(min=1.0)
         mean = (feats * mask).sum(1) / count

@@ -2,8 +2,10 @@
 # Stage 1 of the AliMeeting recipe: check the corpus tree, read it with lhotse, cut every
 # session into windows that end only where nobody speaks, first far-field channel:
 #   data/train              windows of --train_min_window .. --train_window s
-#   data/<eval set>         windows of at most --score_window s (the seed-001 paper: 50 s)
+#   data/<eval set>         windows of at most --score_window s (the sa_llm paper: 50 s)
 #   data/<eval set>_session one utterance per session (session-level cpCER)
+# The sa_llm paper is "Balancing ASR and diarization in end-to-end LLMs for multi-talker
+# speech recognition".
 # All logic is in python -m espnet_mtasr.bin.prep_meeting. Corpus root: ALIMEETING in db.sh.
 set -euo pipefail
 
