@@ -111,11 +111,8 @@ def _write_results(
         w["score"][key] = str(float(hyp.score) if hyp is not None else 0.0)
         if text is not None:
             w["text"][key] = text
-        extras = getattr(hyp, "extras", {})
-        for spec in speech2text.outputs:
-            if spec.name in extras:
-                for name, value in speech2text.render_output(spec, extras[spec.name]).items():
-                    w[name][key] = value
+        for name, value in speech2text.render_outputs(hyp).items():
+            w[name][key] = value
 
 
 @contextlib.contextmanager

@@ -65,7 +65,7 @@ import logging
 import shlex
 import sys
 from pathlib import Path
-from typing import Any, List, Sequence
+from typing import Any, List
 
 from espnet_mtasr.metrics.percent import format_percent
 from espnet_mtasr.metrics.plot import plot_talkers
@@ -165,7 +165,7 @@ def get_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def decode_dir_runs(args: argparse.Namespace, argv: Sequence[str]) -> List[List[str]]:
+def decode_dir_runs(args: argparse.Namespace) -> List[List[str]]:
     """The scorer runs of ``--decode_dir D --ref_dir R``, from what the decoding declares.
 
     ``D/text`` against ``R/<--text_name>`` into ``D/score_<wer|cer>`` (with ``D/rtf`` and,
@@ -240,7 +240,7 @@ def main(cmd: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
     if args.decode_dir is not None:
-        for run in decode_dir_runs(args, argv):
+        for run in decode_dir_runs(args):
             main(run)
         return
     missing = [f"--{n}" for n in ("ref", "hyp", "out_dir") if getattr(args, n) is None]

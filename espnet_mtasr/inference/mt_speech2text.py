@@ -441,6 +441,15 @@ class MTSpeech2Text:
             text = self.detokenize(ids)
         return text, self.converter.ids2tokens(ids), ids, hyp
 
+    def render_outputs(self, hyp: Any) -> Dict[str, str]:
+        """Every declared output ``hyp`` holds, rendered: ``file name -> line value``."""
+        extras = getattr(hyp, "extras", {})
+        out: Dict[str, str] = {}
+        for spec in self.outputs:
+            if spec.name in extras:
+                out.update(self.render_output(spec, extras[spec.name]))
+        return out
+
     def render_output(self, spec: OutputSpec, value: Any) -> Dict[str, str]:
         """A family's extra output -> ``file name -> line value`` (``OutputSpec.kind``)."""
         if spec.kind == "count":

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, List, Optional, Union
 
 import numpy as np
 import torch
@@ -163,16 +163,10 @@ class MultiTalkerSpeech2Text:
         text = text if text is not None else " ".join(tokens)
         speaker_tags = None
         s2t = self.speech2text
-        outputs: Dict[str, str] = {}
-        draft = count = None
-        extras = getattr(hyp, "extras", {})
-        for spec in s2t.outputs:
-            if spec.name in extras:
-                outputs.update(s2t.render_output(spec, extras[spec.name]))
-                if spec.kind == "count" and count is None:
-                    count = int(extras[spec.name])
-                if spec.kind == "streams" and draft is None:
-                    draft = outputs[spec.name]
+        outputs = s2t.render_outputs(hyp)
+        present = [spec for spec in s2t.outputs if spec.name in outputs]
+        count = next((int(outputs[s.name]) for s in present if s.kind == "count"), None)
+        draft = next((outputs[s.name] for s in present if s.kind == "streams"), None)
         if getattr(hyp, "streams", None) is not None:  # the family's own (encoder_only)
             streams = s2t.stream_texts(hyp.streams)  # empty ones kept
             talker_count = len(streams) if count is None else count

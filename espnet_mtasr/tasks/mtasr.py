@@ -754,7 +754,7 @@ class MTASRTask(ASRTask):
             def build(kind: str, **overrides: Any) -> torch.nn.Module:
                 choices = {c.name: c for c in cls.class_choices_list}[kind]
                 conf = {**(getattr(args, f"{kind}_conf", None) or {}), **overrides}
-                return choices.get_class(getattr(args, kind))(**injected.get(kind, {}), **conf)
+                return _build_part(choices, getattr(args, kind), conf, **injected.get(kind, {}))
 
             family = model_class.build_family_parts(args, dict(parts), build)
             for name in model_class.FAMILY_PARTS:

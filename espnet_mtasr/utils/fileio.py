@@ -30,7 +30,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, Sequence, Tuple, Union
+from typing import Any, Iterable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
 from espnet_mtasr.utils.errors import MTASRInputError
 
@@ -108,15 +108,14 @@ def check_output_dirs(paths: Sequence[PathLike]) -> None:
         MTASRInputError: listing every path that cannot be written; nothing is written.
     """
     problems: List[str] = []
-    culprits: Dict[str, int] = {}  # one message per offending path (a shared parent)
+    culprits: Set[Optional[str]] = set()  # one message per offending path (a shared parent)
     for p in paths:
         try:
             check_output_path(p)
         except MTASRInputError as e:
-            if e.path in culprits:
-                continue
-            culprits[e.path] = len(problems)
-            problems.append(str(e))
+            if e.path not in culprits:
+                culprits.add(e.path)
+                problems.append(str(e))
     if len(problems) == 1:
         raise MTASRInputError(problems[0])
     if problems:
